@@ -1,0 +1,2 @@
+//! Chase-Lev work-stealing deque (scaffolding: the deque issue fills this crate).
+#![no_std]

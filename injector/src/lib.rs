@@ -1,0 +1,2 @@
+//! Unbounded lock-free MPMC injector (scaffolding: the injector issue fills this crate).
+#![no_std]

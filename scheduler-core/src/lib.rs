@@ -1,0 +1,1 @@
+//! Work-stealing scheduler core (scaffolding: the scheduler-core issue fills this crate).

@@ -1,0 +1,262 @@
+//! `cargo xtask verify`: the verification tiers, run one after the other, then a summary table.
+//!
+//! A tier passes only if it ran something and all of it passed. A tier with nothing to run yet
+//! (no test files of its kind, no fuzz targets) is reported as `empty`, never as passed; it does
+//! not fail the run.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::command::{cargo, count_tests, run_capturing, run_streaming};
+use crate::tools::{self, Toolchain};
+
+/// How long the tiers may take: CI's short budget, or the long one.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    ci: bool,
+}
+
+impl Budget {
+    /// The environment every test command gets: tests size themselves from `FILCH_BUDGET`.
+    fn name(self) -> &'static str {
+        if self.ci {
+            "ci"
+        } else {
+            "full"
+        }
+    }
+}
+
+enum Outcome {
+    Passed(String),
+    Failed(String),
+    Empty(String),
+}
+
+struct Tier {
+    name: &'static str,
+    run: fn(Budget) -> Result<Outcome, String>,
+}
+
+const TIERS: &[Tier] = &[
+    Tier { name: "lint", run: lint },
+    Tier { name: "stable", run: stable },
+    Tier { name: "no_std", run: no_std },
+    Tier { name: "loom", run: loom },
+    Tier { name: "shuttle", run: shuttle },
+    Tier { name: "miri", run: miri },
+    Tier { name: "tsan", run: tsan },
+    Tier { name: "fuzz", run: fuzz },
+];
+
+/// The packages that hold model-check and stress tests, with their folders.
+const MODEL_PACKAGES: &[(&str, &str)] = &[("filch-sync", "sync"), ("filch-verification", "verification")];
+
+/// The primitives Miri runs the unit, integration and doc tests of.
+const MIRI_PACKAGES: &[&str] = &["filch-sync", "filch-deque", "filch-injector", "filch-sleep"];
+
+/// Each primitive's `no_std` build: package and the features it is built with.
+const NO_STD_BUILDS: &[(&str, &str)] = &[
+    ("filch-sync", ""),
+    ("filch-sync", "alloc"),
+    ("filch-deque", "alloc"),
+    ("filch-injector", "alloc"),
+    ("filch-sleep", ""),
+];
+
+pub fn verify(args: &[String]) -> Result<(), String> {
+    let mut budget = Budget { ci: false };
+    let mut only: Option<Vec<String>> = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--ci" => budget.ci = true,
+            "--only" => {
+                let list = args.next().ok_or("verify: --only takes a list of tiers")?;
+                only = Some(list.split(',').map(str::to_string).collect());
+            }
+            other => return Err(format!("verify: unknown argument {other:?}")),
+        }
+    }
+    if let Some(only) = &only {
+        if let Some(unknown) = only.iter().find(|name| TIERS.iter().all(|tier| tier.name != *name)) {
+            let names: Vec<&str> = TIERS.iter().map(|tier| tier.name).collect();
+            return Err(format!("verify: no tier {unknown:?}; the tiers are {names:?}"));
+        }
+    }
+    let mut rows = Vec::new();
+    for tier in TIERS {
+        if only.as_ref().is_some_and(|only| !only.iter().any(|name| name == tier.name)) {
+            continue;
+        }
+        println!("\n===== tier {} ({} budget) =====", tier.name, budget.name());
+        let start = Instant::now();
+        let outcome = (tier.run)(budget).unwrap_or_else(Outcome::Failed);
+        rows.push((tier.name, outcome, start.elapsed().as_secs_f64()));
+    }
+    println!("\n| tier | result | detail | seconds |\n|---|---|---|---|");
+    for (name, outcome, seconds) in &rows {
+        let (result, detail) = match outcome {
+            Outcome::Passed(detail) => ("pass", detail),
+            Outcome::Failed(detail) => ("FAIL", detail),
+            Outcome::Empty(detail) => ("empty", detail),
+        };
+        println!("| {name} | {result} | {detail} | {seconds:.0} |");
+    }
+    let failed: Vec<&str> = rows
+        .iter()
+        .filter(|(_, outcome, _)| matches!(outcome, Outcome::Failed(_)))
+        .map(|row| row.0)
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("verify: failed tiers: {}", failed.join(", ")))
+    }
+}
+
+/// Runs a libtest command and judges it by its exit status and the tests it reports.
+fn judge_tests(command: &mut Command) -> Result<Outcome, String> {
+    let output = run_capturing(command)?;
+    let (passed, failed) = count_tests(&output.stdout);
+    Ok(if !output.status.success() {
+        Outcome::Failed(format!("{passed} passed, {failed} failed ({})", output.status))
+    } else if passed == 0 {
+        Outcome::Empty("the command ran no test".to_string())
+    } else {
+        Outcome::Passed(format!("{passed} passed"))
+    })
+}
+
+/// Runs `make_command` once for every model package that has test files starting with `prefix`,
+/// and adds up the results.
+fn per_model_package(prefix: &str, make_command: impl Fn() -> Command) -> Result<Outcome, String> {
+    let mut passed_details = Vec::new();
+    for (package, folder) in MODEL_PACKAGES {
+        let tests = tools::test_args(folder, prefix);
+        if tests.is_empty() {
+            continue;
+        }
+        let mut command = make_command();
+        command.args(["-p", package]).args(&tests);
+        match judge_tests(&mut command)? {
+            Outcome::Passed(detail) => passed_details.push(format!("{package}: {detail}")),
+            failed_or_empty => return Ok(failed_or_empty),
+        }
+    }
+    Ok(if passed_details.is_empty() {
+        Outcome::Empty(format!("no {prefix}* test files yet"))
+    } else {
+        Outcome::Passed(passed_details.join("; "))
+    })
+}
+
+fn lint(_: Budget) -> Result<Outcome, String> {
+    let fmt = run_streaming(cargo(Toolchain::Stable).args(["fmt", "--all", "--", "--check"]))?;
+    if !fmt.success() {
+        return Ok(Outcome::Failed("cargo fmt --check: run `cargo fmt --all`".to_string()));
+    }
+    let clippy = run_streaming(cargo(Toolchain::Stable).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    Ok(if clippy.success() {
+        Outcome::Passed("fmt and clippy -D warnings clean".to_string())
+    } else {
+        Outcome::Failed("clippy reported warnings".to_string())
+    })
+}
+
+fn stable(budget: Budget) -> Result<Outcome, String> {
+    judge_tests(cargo(Toolchain::Stable).env("FILCH_BUDGET", budget.name()).args(["test", "--workspace"]))
+}
+
+fn no_std(_: Budget) -> Result<Outcome, String> {
+    tools::ensure_no_std_target()?;
+    for (package, features) in NO_STD_BUILDS {
+        let mut build = cargo(Toolchain::Stable);
+        build.args(["build", "--target", tools::NO_STD_TARGET, "-p", package, "--no-default-features"]);
+        if !features.is_empty() {
+            build.args(["--features", features]);
+        }
+        let status = run_streaming(&mut build)?;
+        if !status.success() {
+            return Ok(Outcome::Failed(format!(
+                "{package} [{features}] does not build for {}",
+                tools::NO_STD_TARGET
+            )));
+        }
+    }
+    Ok(Outcome::Passed(format!("{} builds for {}", NO_STD_BUILDS.len(), tools::NO_STD_TARGET)))
+}
+
+fn loom(budget: Budget) -> Result<Outcome, String> {
+    let preemptions = if budget.ci { "2" } else { "3" };
+    per_model_package("loom", || {
+        let mut command = cargo(Toolchain::Stable);
+        command
+            .env("RUSTFLAGS", "--cfg loom")
+            .env("LOOM_MAX_PREEMPTIONS", preemptions)
+            .env("FILCH_BUDGET", budget.name())
+            .env("CARGO_TARGET_DIR", tools::workspace_root().join("target/loom"))
+            .args(["test", "--release"]);
+        command
+    })
+}
+
+fn shuttle(budget: Budget) -> Result<Outcome, String> {
+    per_model_package("shuttle", || {
+        let mut command = cargo(Toolchain::Stable);
+        command
+            .env("FILCH_BUDGET", budget.name())
+            .env("CARGO_TARGET_DIR", tools::workspace_root().join("target/shuttle"))
+            .args(["test", "--release", "--features", "shuttle"]);
+        command
+    })
+}
+
+fn miri(budget: Budget) -> Result<Outcome, String> {
+    tools::ensure_nightly_components()?;
+    let mut command = cargo(Toolchain::Nightly);
+    command.env("FILCH_BUDGET", budget.name()).args(["miri", "test"]);
+    for package in MIRI_PACKAGES {
+        command.args(["-p", package]);
+    }
+    judge_tests(&mut command)
+}
+
+fn tsan(budget: Budget) -> Result<Outcome, String> {
+    tools::ensure_nightly_components()?;
+    let host = tools::host_triple()?;
+    per_model_package("stress", || {
+        let mut command = cargo(Toolchain::Nightly);
+        command
+            // crossbeam_sanitize_thread: crossbeam-epoch swaps its fences for orderings TSan
+            // understands; TSan does not model standalone fences.
+            .env("RUSTFLAGS", "-Zsanitizer=thread --cfg crossbeam_sanitize_thread")
+            .env("FILCH_BUDGET", budget.name())
+            .env("CARGO_TARGET_DIR", tools::workspace_root().join("target/tsan"))
+            .args(["test", "-Zbuild-std", "--target", &host, "--release"]);
+        command
+    })
+}
+
+fn fuzz(budget: Budget) -> Result<Outcome, String> {
+    let targets = tools::fuzz_targets();
+    if targets.is_empty() {
+        return Ok(Outcome::Empty("no fuzz targets yet".to_string()));
+    }
+    tools::ensure_cargo_fuzz()?;
+    let seconds = if budget.ci { 20 } else { 300 };
+    for target in &targets {
+        let status = run_streaming(&mut tools::fuzz_run(target, seconds))?;
+        if !status.success() {
+            return Ok(Outcome::Failed(format!("fuzz target {target} failed ({status})")));
+        }
+    }
+    Ok(Outcome::Passed(format!("{} targets, {seconds} s each: {}", targets.len(), targets.join(", "))))
+}
