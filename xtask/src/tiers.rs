@@ -59,6 +59,7 @@ const MIRI_PACKAGES: &[&str] = &["filch-sync", "filch-deque", "filch-injector", 
 const NO_STD_BUILDS: &[(&str, &str)] = &[
     ("filch-sync", ""),
     ("filch-sync", "alloc"),
+    ("filch-sync", "portable-atomic,alloc"),
     ("filch-deque", "alloc"),
     ("filch-injector", "alloc"),
     ("filch-sleep", ""),
@@ -171,8 +172,25 @@ fn lint(_: Budget) -> Result<Outcome, String> {
     })
 }
 
+/// The whole workspace on the default backend, then the facade's tests on portable-atomic.
 fn stable(budget: Budget) -> Result<Outcome, String> {
-    judge_tests(cargo(Toolchain::Stable).env("FILCH_BUDGET", budget.name()).args(["test", "--workspace"]))
+    let workspace = judge_tests(
+        cargo(Toolchain::Stable).env("FILCH_BUDGET", budget.name()).args(["test", "--workspace"]),
+    )?;
+    let Outcome::Passed(workspace) = workspace else { return Ok(workspace) };
+    let portable = judge_tests(cargo(Toolchain::Stable).args([
+        "test",
+        "-p",
+        "filch-sync",
+        "--features",
+        "portable-atomic",
+    ]))?;
+    Ok(match portable {
+        Outcome::Passed(portable) => {
+            Outcome::Passed(format!("workspace: {workspace}; portable-atomic filch-sync: {portable}"))
+        }
+        failed_or_empty => failed_or_empty,
+    })
 }
 
 fn no_std(_: Budget) -> Result<Outcome, String> {
