@@ -15,6 +15,9 @@
 //! [`cell::UnsafeCell`] has loom's closure API (`with`, `with_mut`) in every backend, so code
 //! written once compiles against all of them and loom sees every access to a cell.
 //!
+//! [`asymmetric_fence`] pairs a compiler-only fence on a hot path with a process-wide barrier
+//! (Linux `membarrier`) on a cold one; models and other targets get `SeqCst` fences on both sides.
+//!
 //! # Features
 //! - `std` (default): [`thread`], [`lock`], and yielding in [`Backoff`]. Implies `alloc`.
 //! - `alloc`: [`Arc`].
@@ -48,6 +51,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod asymmetric_fence;
 mod backend;
 mod backoff;
 #[cfg(not(loom))]
