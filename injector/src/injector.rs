@@ -1,0 +1,452 @@
+//! The injector: an unbounded MPMC FIFO of linked blocks.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use filch_deque::Steal;
+use filch_sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
+use filch_sync::{Backoff, CachePadded};
+
+use crate::block::{Block, BLOCK_CAP, LAP};
+use crate::cache::BlockCache;
+use crate::reservation::Reservation;
+use crate::stolen_run::StolenRun;
+
+/// How many items `steal_batch` and `steal_batch_and_pop` move at most.
+pub const MAX_BATCH: usize = 32;
+
+/// One end of the queue: a position and the block it falls in.
+///
+/// A position counts `LAP` per block: offsets `0..BLOCK_CAP` are slots, offset `BLOCK_CAP` means
+/// the block is full and the thread that filled it is moving this end to the next block.
+struct End<T> {
+    index: AtomicUsize,
+    block: AtomicPtr<Block<T>>,
+}
+
+/// An unbounded lock-free multi-producer multi-consumer FIFO queue: the global queue of a
+/// work-stealing scheduler.
+///
+/// Items pushed by one thread come out in the order that thread pushed them; every item comes out
+/// exactly once. Producers and consumers each claim slots with one CAS on their own end (head and
+/// tail live on separate cache lines), a claim may cover a whole run of slots (`push_batch`,
+/// `steal_batch*`), and blocks are freed by their last reader without epochs, through a one-block
+/// cache so a steady stream does not allocate.
+///
+/// ```
+/// use filch_injector::{Injector, Steal};
+///
+/// let injector = Injector::new();
+/// injector.push(1);
+/// injector.push_batch([2, 3, 4]);
+/// assert_eq!(injector.len(), 4);
+/// assert_eq!(injector.steal(), Steal::Success(1));
+///
+/// let mut taken = Vec::new();
+/// assert_eq!(injector.steal_batch_with_limit_into(2, |item| taken.push(item)), Steal::Success(2));
+/// assert_eq!(taken, [2, 3]);
+/// assert_eq!(injector.steal(), Steal::Success(4));
+/// assert_eq!(injector.steal(), Steal::Empty);
+/// ```
+///
+/// # Progress
+/// A claim is lock-free (a failed CAS means another thread's claim succeeded). Between its claim
+/// and its write, a producer holds up the consumer that claimed the same slot, and the thread that
+/// fills a block holds up its end until it links the next one; those waits spin briefly and then
+/// yield the time slice, so a pre-empted producer costs waiting threads a yield loop, not a
+/// full-speed spin. See `DESIGN.md` for why the injector waits rather than abandoning slots.
+pub struct Injector<T> {
+    head: CachePadded<End<T>>,
+    tail: CachePadded<End<T>>,
+    cache: BlockCache<T>,
+    _owns: PhantomData<T>,
+}
+
+// SAFETY: the injector moves `T`s between threads and never hands out references to them, so it is
+// `Send` and `Sync` exactly when `T` is `Send`.
+unsafe impl<T: Send> Send for Injector<T> {}
+// SAFETY: as above; every shared access goes through the atomic claim protocol.
+unsafe impl<T: Send> Sync for Injector<T> {}
+
+/// Why a claim on the head took nothing.
+#[derive(Clone, Copy)]
+enum Miss {
+    /// The queue was empty.
+    Empty,
+    /// Another consumer's claim won the race.
+    Retry,
+}
+
+impl Miss {
+    fn into_steal<U>(self) -> Steal<U> {
+        match self {
+            Miss::Empty => Steal::Empty,
+            Miss::Retry => Steal::Retry,
+        }
+    }
+}
+
+/// Items before `position`, counting `BLOCK_CAP` per lap.
+fn items_before(position: usize) -> usize {
+    position / LAP * BLOCK_CAP + position % LAP
+}
+
+impl<T> Injector<T> {
+    /// An empty injector (it allocates its first block).
+    ///
+    /// ```
+    /// let injector = filch_injector::Injector::<u32>::new();
+    /// assert!(injector.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        let cache = BlockCache::new();
+        let first = cache.take().as_ptr();
+        Injector {
+            head: CachePadded::new(End { index: AtomicUsize::new(0), block: AtomicPtr::new(first) }),
+            tail: CachePadded::new(End { index: AtomicUsize::new(0), block: AtomicPtr::new(first) }),
+            cache,
+            _owns: PhantomData,
+        }
+    }
+
+    /// Pushes `item` at the back.
+    ///
+    /// ```
+    /// use filch_injector::{Injector, Steal};
+    ///
+    /// let injector = Injector::new();
+    /// injector.push('a');
+    /// assert_eq!(injector.steal(), Steal::Success('a'));
+    /// ```
+    pub fn push(&self, item: T) {
+        self.reserve(1).fill(item);
+    }
+
+    /// Pushes every item of `items` at the back, in order, claiming as many slots at once as the
+    /// iterator's `size_hint` promises (up to the end of the current block).
+    ///
+    /// The batch is not atomic: a concurrent consumer may take its first items before the rest
+    /// are in. If the iterator panics, the items it already yielded stay in the queue.
+    ///
+    /// ```
+    /// use filch_injector::{Injector, Steal};
+    ///
+    /// let injector = Injector::new();
+    /// injector.push_batch(0..100);
+    /// assert_eq!(injector.len(), 100);
+    /// assert_eq!(injector.steal(), Steal::Success(0));
+    /// ```
+    pub fn push_batch(&self, items: impl IntoIterator<Item = T>) {
+        let mut items = items.into_iter();
+        // Reserve only once an item is in hand, so an empty iterator claims nothing.
+        while let Some(first) = items.next() {
+            let mut reservation = self.reserve(1 + items.size_hint().0);
+            reservation.fill(first);
+            while reservation.remaining() > 0 {
+                match items.next() {
+                    Some(item) => reservation.fill(item),
+                    // A lying `size_hint`: the reservation's drop skips the unfilled slots.
+                    None => return,
+                }
+            }
+        }
+    }
+
+    /// Claims between 1 and `wanted` slots at the tail, all in one block.
+    fn reserve(&self, wanted: usize) -> Reservation<'_, T> {
+        let backoff = Backoff::new();
+        // The block to link after this one, taken before the claim that fills the current block so
+        // that the window in which that block's end is held up is two stores long.
+        let mut next_block: Option<NonNull<Block<T>>> = None;
+        let reservation = loop {
+            // Acquire: pairs with the Release store of the index in `link_next_block` (and the
+            // release sequence of claims after it), so the block we load below is this lap's.
+            let tail = self.tail.index.load(Ordering::Acquire);
+            let offset = tail % LAP;
+            if offset == BLOCK_CAP {
+                // The block is full and its filler is linking the next one.
+                backoff.snooze();
+                continue;
+            }
+            let count = wanted.min(BLOCK_CAP - offset);
+            let fills_block = offset + count == BLOCK_CAP;
+            if fills_block && next_block.is_none() {
+                next_block = Some(self.cache.take());
+            }
+            // Acquire: pairs with the Release store of the block in `link_next_block`.
+            let block = self.tail.block.load(Ordering::Acquire);
+            // SeqCst: the claim is in the single total order with the consumers' SeqCst fence in
+            // `claim`, so a consumer that starts after this push returns cannot read an older tail
+            // and report Empty. Relaxed on failure: we reload everything.
+            match self.tail.index.compare_exchange_weak(
+                tail,
+                tail + count,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    // SAFETY: the tail index did not move between our loads and the claim, and it only
+                    // leaves a lap after the lap's block was replaced, so `block` is this lap's block;
+                    // our reserved slots keep it alive. It is never null (a block is linked before the
+                    // index enters its lap).
+                    let block = unsafe { NonNull::new_unchecked(block) };
+                    if fills_block {
+                        let next = next_block.take().expect("taken above when the claim fills the block");
+                        self.link_next_block(block, next, tail + count);
+                    }
+                    // SAFETY: our claim moved the tail over exactly `offset..offset + count` of `block`.
+                    break unsafe { Reservation::new(block, offset, offset + count) };
+                }
+                Err(_) => backoff.spin(),
+            }
+        };
+        if let Some(unused) = next_block {
+            // SAFETY: the block never left this call.
+            unsafe { self.cache.recycle(unused) };
+        }
+        reservation
+    }
+
+    /// Moves the tail from the full `block` (its index at `full`, offset `BLOCK_CAP`) to `next`.
+    fn link_next_block(&self, block: NonNull<Block<T>>, next: NonNull<Block<T>>, full: usize) {
+        // Release: producers Acquire-load the index and then this pointer; the store of the index
+        // below is ordered after it, so whoever sees the new lap sees the new block.
+        self.tail.block.store(next.as_ptr(), Ordering::Release);
+        // Release: publishes the block store above (and `next`'s initialisation) to producers'
+        // Acquire load of the index in `reserve`.
+        self.tail.index.store(full + 1, Ordering::Release);
+        // After the tail moved: a consumer that reaches `next` through this link then sees a tail
+        // at or beyond `next` (DESIGN.md, "the head never passes the tail").
+        // SAFETY: our reserved slots in `block` are unwritten, so it is live.
+        unsafe { block.as_ref() }.set_next(next);
+    }
+
+    /// Claims between 1 and `limit` slots at the head, all in one block.
+    fn claim(&self, limit: usize) -> Result<StolenRun<'_, T>, Miss> {
+        let backoff = Backoff::new();
+        loop {
+            // Acquire: pairs with the Release store of the index in `advance_head`, so the block we
+            // load below is this lap's.
+            let head = self.head.index.load(Ordering::Acquire);
+            let offset = head % LAP;
+            if offset == BLOCK_CAP {
+                // The consumer that took the block's last slot is moving the head to the next block.
+                backoff.snooze();
+                continue;
+            }
+            // Acquire: pairs with the Release store of the block in `advance_head`.
+            let block = self.head.block.load(Ordering::Acquire);
+            // SeqCst fence: orders our load of the head before the load of the tail, and puts it in
+            // the total order with the producers' SeqCst claims, so a push that returned before this
+            // steal started is seen.
+            fence(Ordering::SeqCst);
+            let tail = self.tail.index.load(Ordering::Relaxed);
+            if items_before(tail) <= items_before(head) {
+                return Err(Miss::Empty);
+            }
+            let available = if tail / LAP == head / LAP { tail % LAP - offset } else { BLOCK_CAP - offset };
+            let count = limit.min(available);
+            // SeqCst: part of the total order with the producers' claims (see above); Relaxed on
+            // failure: a lost race is reported as Retry.
+            match self.head.index.compare_exchange_weak(
+                head,
+                head + count,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    // SAFETY: as in `reserve`: the head index did not move between our loads and the
+                    // claim, so `block` is this lap's block, and our claimed slots keep it alive.
+                    let block = unsafe { NonNull::new_unchecked(block) };
+                    if offset + count == BLOCK_CAP {
+                        self.advance_head(block, head + count);
+                    }
+                    // SAFETY: our claim moved the head over exactly `offset..offset + count`.
+                    return Ok(unsafe { StolenRun::new(block, offset, offset + count, &self.cache) });
+                }
+                Err(_) => return Err(Miss::Retry),
+            }
+        }
+    }
+
+    /// Moves the head from the fully claimed `block` (its index at `full`) to the next block.
+    fn advance_head(&self, block: NonNull<Block<T>>, full: usize) {
+        // SAFETY: we claimed the block's last slot and have not taken it, so the block is live.
+        let next = unsafe { block.as_ref() }.wait_next();
+        // Release: consumers Acquire-load the index, then this pointer.
+        self.head.block.store(next.as_ptr(), Ordering::Release);
+        // Release: publishes the block store above to consumers' Acquire load of the index.
+        self.head.index.store(full + 1, Ordering::Release);
+    }
+
+    /// Takes the item at the front.
+    ///
+    /// `Retry` means another consumer won the race for it; the queue may hold more.
+    ///
+    /// ```
+    /// use filch_injector::{Injector, Steal};
+    ///
+    /// let injector = Injector::new();
+    /// assert_eq!(injector.steal(), Steal::Empty);
+    /// injector.push(5);
+    /// assert_eq!(injector.steal(), Steal::Success(5));
+    /// ```
+    pub fn steal(&self) -> Steal<T> {
+        match self.claim(1) {
+            // A run of one slot that a short batch push skipped yields nothing: report the race.
+            Ok(mut run) => run.next().map_or(Steal::Retry, Steal::Success),
+            Err(miss) => miss.into_steal(),
+        }
+    }
+
+    /// Takes up to `limit` items from the front and hands them to `sink` in FIFO order; returns how
+    /// many it took. One claim per block: a batch that reaches the end of a block goes on into the
+    /// next.
+    ///
+    /// This is the primitive behind the batch steals into a `filch_deque::Worker`; use it to move
+    /// items into any other local structure.
+    ///
+    /// Panics if `limit` is 0. If `sink` panics, the items of the claimed run not yet handed over
+    /// are dropped.
+    ///
+    /// ```
+    /// use filch_injector::{Injector, Steal};
+    ///
+    /// let injector = Injector::new();
+    /// injector.push_batch(1..=3);
+    /// let mut local = Vec::new();
+    /// assert_eq!(injector.steal_batch_with_limit_into(8, |item| local.push(item)), Steal::Success(3));
+    /// assert_eq!(local, [1, 2, 3]);
+    /// ```
+    pub fn steal_batch_with_limit_into(&self, limit: usize, mut sink: impl FnMut(T)) -> Steal<usize> {
+        assert!(limit >= 1, "filch-injector: steal_batch_with_limit_into: limit must be at least 1");
+        let mut run = match self.claim(limit) {
+            Ok(run) => run,
+            Err(miss) => return miss.into_steal(),
+        };
+        let mut taken = 0;
+        loop {
+            let reaches_block_end = run.reaches_block_end();
+            for item in run.by_ref() {
+                sink(item);
+                taken += 1;
+            }
+            if taken == limit || !reaches_block_end {
+                break;
+            }
+            match self.claim(limit - taken) {
+                Ok(next) => run = next,
+                Err(_) => break,
+            }
+        }
+        if taken == 0 {
+            // Every slot we claimed was skipped by a short batch push.
+            Steal::Retry
+        } else {
+            Steal::Success(taken)
+        }
+    }
+
+    /// Takes up to `limit` items from the front: returns the first and hands the others to `sink`
+    /// in FIFO order.
+    ///
+    /// Panics if `limit` is 0.
+    ///
+    /// ```
+    /// use filch_injector::{Injector, Steal};
+    ///
+    /// let injector = Injector::new();
+    /// injector.push_batch(1..=3);
+    /// let mut local = Vec::new();
+    /// assert_eq!(injector.steal_batch_with_limit_and_pop_into(8, |item| local.push(item)), Steal::Success(1));
+    /// assert_eq!(local, [2, 3]);
+    /// ```
+    pub fn steal_batch_with_limit_and_pop_into(&self, limit: usize, mut sink: impl FnMut(T)) -> Steal<T> {
+        assert!(limit >= 1, "filch-injector: steal_batch_with_limit_and_pop_into: limit must be at least 1");
+        let mut first = None;
+        let result = self.steal_batch_with_limit_into(limit, |item| match first {
+            None => first = Some(item),
+            Some(_) => sink(item),
+        });
+        match (result, first) {
+            (Steal::Success(_), Some(first)) => Steal::Success(first),
+            (Steal::Success(_), None) => unreachable!("a successful batch hands over at least one item"),
+            (Steal::Empty, _) => Steal::Empty,
+            (Steal::Retry, _) => Steal::Retry,
+        }
+    }
+
+    /// How many items the queue holds.
+    ///
+    /// Exact when no other thread is pushing or stealing; under races it is a value the queue held
+    /// at some moment during the call (slots a short batch push skipped count until stolen).
+    ///
+    /// ```
+    /// let injector = filch_injector::Injector::new();
+    /// injector.push_batch(0..70);
+    /// assert_eq!(injector.len(), 70);
+    /// ```
+    pub fn len(&self) -> usize {
+        loop {
+            // SeqCst: a consistent snapshot needs both loads in the total order with the claims;
+            // the tail is re-read to check that it did not move while we read the head.
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            let head = self.head.index.load(Ordering::SeqCst);
+            if self.tail.index.load(Ordering::SeqCst) == tail {
+                return items_before(tail) - items_before(head);
+            }
+        }
+    }
+
+    /// True if the queue holds no item (at some moment during the call).
+    ///
+    /// ```
+    /// let injector = filch_injector::Injector::new();
+    /// assert!(injector.is_empty());
+    /// injector.push(());
+    /// assert!(!injector.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> Default for Injector<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for Injector<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Injector").field("len", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl<T> Drop for Injector<T> {
+    fn drop(&mut self) {
+        // `&mut self`: every push and steal has returned, so every slot between head and tail is
+        // written, and the blocks before the head block are already freed.
+        let tail = self.tail.index.load(Ordering::Relaxed);
+        let mut position = self.head.index.load(Ordering::Relaxed);
+        let mut block = NonNull::new(self.head.block.load(Ordering::Relaxed)).expect("a head block");
+        while position != tail {
+            let offset = position % LAP;
+            if offset == BLOCK_CAP {
+                // SAFETY: every claim returned, so the filler linked the next block.
+                let next = unsafe { block.as_ref() }.next_owned().expect("a full block is linked");
+                // SAFETY: we own the injector; the block's values were dropped just before.
+                unsafe { Block::deallocate(block) };
+                block = next;
+            } else {
+                // SAFETY: `offset` lies between head and tail, so it was written and never taken;
+                // we are the only thread left and drop each such value once.
+                unsafe { Block::drop_value_owned(block, offset) };
+            }
+            position += 1;
+        }
+        // SAFETY: the tail block, now empty of values; the spare goes with the cache.
+        unsafe { Block::deallocate(block) };
+    }
+}

@@ -1,0 +1,64 @@
+//! A consumer's claim on a run of slots in one block, taken one value at a time.
+
+use core::ptr::NonNull;
+
+use crate::block::{Block, BLOCK_CAP};
+use crate::cache::BlockCache;
+
+/// Slots `next..end` of `block`, claimed by one successful claim on the head.
+///
+/// Yields the values in FIFO order, skipping slots a short batch push left empty. Dropping it
+/// takes and drops the values not yet yielded, so a consumer that panics mid-batch loses nothing
+/// silently and still releases every slot (the block is freed as usual).
+pub(crate) struct StolenRun<'a, T> {
+    block: NonNull<Block<T>>,
+    next: usize,
+    end: usize,
+    cache: &'a BlockCache<T>,
+}
+
+impl<'a, T> StolenRun<'a, T> {
+    /// Wraps a claim on slots `start..end` of `block`.
+    ///
+    /// # Safety
+    /// The caller's claim on the head gave it exactly these slots, none of them taken yet, and
+    /// `cache` belongs to the same injector.
+    pub(crate) unsafe fn new(
+        block: NonNull<Block<T>>,
+        start: usize,
+        end: usize,
+        cache: &'a BlockCache<T>,
+    ) -> Self {
+        Self { block, next: start, end, cache }
+    }
+
+    /// True if the run goes up to the end of its block, so the next one starts in a new block.
+    pub(crate) fn reaches_block_end(&self) -> bool {
+        self.end == BLOCK_CAP
+    }
+}
+
+impl<T> Iterator for StolenRun<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        while self.next < self.end {
+            let offset = self.next;
+            self.next += 1;
+            // SAFETY: `offset` is in our claimed run and not taken yet (`next` moved past it just
+            // now); after `take` we never touch that slot again.
+            if let Some(value) = unsafe { Block::take(self.block, offset, self.cache) } {
+                return Some(value);
+            }
+        }
+        None
+    }
+}
+
+impl<T> Drop for StolenRun<'_, T> {
+    fn drop(&mut self) {
+        for value in self.by_ref() {
+            drop(value);
+        }
+    }
+}
