@@ -1,0 +1,119 @@
+//! Where the unbounded deque's retired buffers go: the one place that decides reclamation.
+//!
+//! - Production with `std`: crossbeam-epoch's global collector. Thieves pin before loading the
+//!   buffer pointer; the owner defers freeing a replaced buffer until every thread pinned at the
+//!   time has unpinned.
+//! - loom, shuttle, and builds without `std`: the deque keeps its retired buffers in a list and
+//!   frees them when the last handle is dropped. Model threads all run on one OS thread, so
+//!   crossbeam-epoch's thread-local handles would be shared between them and its collector is
+//!   invisible to the model; the list is exact and the model sees every access. Without `std`
+//!   there is no global collector, so the deque does not shrink on its own (see
+//!   [`SHRINKS_AUTOMATICALLY`]) and retired memory stays below twice the peak capacity plus what
+//!   explicit [`shrink_to_fit`](crate::Worker::shrink_to_fit) calls retire.
+
+use alloc::vec::Vec;
+
+use filch_sync::cell::UnsafeCell;
+
+use crate::buffer::Buffer;
+
+/// True when this build frees retired buffers through crossbeam-epoch.
+#[cfg(feature = "std")]
+const EPOCH: bool = cfg!(all(feature = "std", not(loom), not(shuttle)))
+    && !same(filch_sync::BACKEND, "loom")
+    && !same(filch_sync::BACKEND, "shuttle");
+
+/// Whether `pop` shrinks a mostly empty buffer by itself: everywhere a retired buffer is freed
+/// before the deque is dropped, and under the models (whose list is freed with the deque), so that
+/// they check shrinking.
+pub(crate) const SHRINKS_AUTOMATICALLY: bool = cfg!(feature = "std");
+
+#[cfg(feature = "std")]
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Keeps a thief's buffer alive from its load of the buffer pointer until it drops the guard.
+pub(crate) struct Guard {
+    #[cfg(feature = "std")]
+    _epoch: Option<crossbeam_epoch::Guard>,
+}
+
+/// The deque's reclamation state.
+pub(crate) struct Reclaimer<T> {
+    /// Buffers retired but not freed (list mode). Only the owner touches it, and `Drop`.
+    retired: UnsafeCell<Vec<*mut Buffer<T>>>,
+}
+
+/// A replaced buffer on its way to crossbeam-epoch's collector.
+#[cfg(feature = "std")]
+struct Retired<T>(*mut Buffer<T>);
+
+// SAFETY: the collector frees the buffer's memory on some thread; a buffer holds no live items (the
+// deque moved them to the new buffer), so freeing it touches no `T`.
+#[cfg(feature = "std")]
+unsafe impl<T> Send for Retired<T> {}
+
+impl<T> Reclaimer<T> {
+    pub(crate) fn new() -> Self {
+        Reclaimer { retired: UnsafeCell::new(Vec::new()) }
+    }
+
+    /// Pins the calling thread; buffers loaded while the guard lives stay allocated.
+    #[inline]
+    pub(crate) fn pin(&self) -> Guard {
+        Guard {
+            #[cfg(feature = "std")]
+            _epoch: if EPOCH { Some(crossbeam_epoch::pin()) } else { None },
+        }
+    }
+
+    /// Frees `buffer` once no thief can still be reading it.
+    ///
+    /// # Safety
+    /// Called by the owner only (never concurrently with itself), after `buffer` was replaced in
+    /// the deque's buffer pointer, so no thief pinned later can load it; `buffer` is retired once.
+    pub(crate) unsafe fn retire(&self, buffer: *mut Buffer<T>) {
+        #[cfg(feature = "std")]
+        if EPOCH {
+            let retired = Retired(buffer);
+            let guard = crossbeam_epoch::pin();
+            // SAFETY: threads pinned now may hold `buffer`; the closure runs after all of them
+            // unpinned, and later pins cannot load it (it was replaced before this call).
+            unsafe {
+                guard.defer_unchecked(move || {
+                    let retired = retired;
+                    // SAFETY: retired once, and every reader has unpinned.
+                    Buffer::free(retired.0)
+                })
+            };
+            return;
+        }
+        // SAFETY: only the owner calls `retire` and `Drop` has `&mut self`, so the list has one
+        // user at a time.
+        self.retired.with_mut(|retired| unsafe { (*retired).push(buffer) });
+    }
+}
+
+impl<T> Drop for Reclaimer<T> {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: the last handle is gone, nobody else can touch the list or the
+        // buffers in it, and each was retired (so pushed) once.
+        self.retired.with_mut(|retired| unsafe {
+            for buffer in (*retired).drain(..) {
+                Buffer::free(buffer);
+            }
+        });
+    }
+}

@@ -1,0 +1,629 @@
+//! The unbounded Chase-Lev deque: [`Worker`] (the owner's end) and [`Stealer`] (everyone else's).
+//!
+//! The protocol and its invariants are argued in `deque/DESIGN.md`; comments here say what each
+//! ordering pairs with. In short: the owner pushes at `back` and pops there (LIFO) or at the front
+//! (FIFO); thieves claim a range at the front with one CAS on the packed [`Head`] and only then
+//! copy the claimed items out (claim-then-copy), so a thief never reads a slot the owner may be
+//! writing, and the slot reads are plain reads, checked as such by loom.
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+
+use filch_sync::asymmetric_fence;
+use filch_sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use filch_sync::{Arc, CachePadded};
+
+use crate::buffer::Buffer;
+use crate::flavor::Flavor;
+use crate::head::Head;
+use crate::reclaim::{Reclaimer, SHRINKS_AUTOMATICALLY};
+use crate::steal::Steal;
+
+/// Capacity of [`Worker::new_lifo`] and friends (the floor below which the buffer never shrinks).
+const DEFAULT_CAPACITY: u32 = 64;
+/// The largest buffer: lengths stay below `2^30`, so wrapping `u32` distances keep their sign.
+const MAX_CAPACITY: u32 = 1 << 30;
+/// How many items `steal_batch` and `steal_batch_and_pop` take at most (as crossbeam-deque).
+const MAX_BATCH: usize = 32;
+
+/// What owner and thieves share.
+struct Inner<T> {
+    /// The packed front (see [`Head`]); thieves and the owner's front-end pops CAS it.
+    head: CachePadded<AtomicU64>,
+    /// One past the newest item; written only by the owner.
+    back: CachePadded<AtomicU32>,
+    /// The current ring; replaced only by the owner (grow, shrink).
+    buffer: CachePadded<AtomicPtr<Buffer<T>>>,
+    flavor: Flavor,
+    /// The buffer never shrinks below this.
+    min_capacity: u32,
+    reclaimer: Reclaimer<T>,
+}
+
+// SAFETY: `Inner` hands items from the owner's thread to thieves' threads (so `T: Send`); all its
+// shared state is atomics, and the buffers behind the pointers are accessed under the claim
+// protocol argued in DESIGN.md.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: as for `Send`: shared access goes through atomics and the claim protocol.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+impl<T> Inner<T> {
+    /// The store-load fence of a thief, paired with the owner's `pop` fence.
+    #[inline]
+    fn thief_fence(&self) {
+        if self.flavor == Flavor::LifoFenceFree {
+            asymmetric_fence::heavy();
+        } else {
+            fence(Ordering::SeqCst);
+        }
+    }
+
+    /// Ends the steal that claimed from `claimed.steal`: `steal` catches up with `real`, which hands
+    /// the copied slots back to the owner and lets the next thief in.
+    fn finish_steal(&self, mut claimed: Head) {
+        loop {
+            let done = Head::idle_at(claimed.real);
+            // Release: our slot reads happen before the owner's Acquire load of `head` in `push` /
+            // `reserve` that sees `steal` past them and reuses the slots. Retried because the
+            // owner's last-item pop may have moved `real` meanwhile.
+            match self.head.compare_exchange_weak(
+                claimed.pack(),
+                done.pack(),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => claimed = Head::unpack(now),
+            }
+        }
+    }
+
+    /// Items a thief sees (never negative).
+    fn len(&self) -> usize {
+        // Acquire on both: pairs with the Release writes of `back` (push) and `head` (steals), so
+        // the two readings are not older than what this thread already saw.
+        let head = Head::unpack(self.head.load(Ordering::Acquire));
+        let back = self.back.load(Ordering::Acquire);
+        head.len_to(back).max(0) as usize
+    }
+}
+
+impl<T> Drop for Inner<T> {
+    fn drop(&mut self) {
+        // Relaxed: `&mut self` means every handle is gone, and `Arc`'s drop ordered their writes
+        // before this.
+        let head = Head::unpack(self.head.load(Ordering::Relaxed));
+        let back = self.back.load(Ordering::Relaxed);
+        let buffer = self.buffer.load(Ordering::Relaxed);
+        let mut index = head.real;
+        while index != back {
+            // SAFETY: no steal is in flight (no handle is left to run one), so `real..back` are the
+            // live items, each held once in the current buffer; we drop each once.
+            drop(unsafe { (*buffer).read(index) });
+            index = index.wrapping_add(1);
+        }
+        // SAFETY: the current buffer is never retired, so this is its only free.
+        unsafe { Buffer::free(buffer) };
+    }
+}
+
+/// The owner's end of an unbounded work-stealing deque.
+///
+/// One thread owns it (`Send`, not `Sync`): it pushes, pops, and resizes. Other threads take items
+/// through [`Stealer`]s. The buffer grows when full and shrinks when less than a quarter is used.
+///
+/// ```
+/// use filch_deque::{Steal, Worker};
+///
+/// let worker = Worker::new_lifo();
+/// let stealer = worker.stealer();
+/// assert!(worker.push(1), "the deque was empty");
+/// assert!(!worker.push(2));
+/// worker.push(3);
+/// assert_eq!(worker.pop(), Some(3)); // the owner takes the newest
+/// assert_eq!(stealer.steal(), Steal::Success(1)); // thieves take the oldest
+/// assert_eq!(worker.len(), 1);
+/// ```
+pub struct Worker<T> {
+    inner: Arc<Inner<T>>,
+    /// The owner's copy of `inner.back` (it is the only writer).
+    back: Cell<u32>,
+    /// The owner's copy of `inner.buffer` (it is the only writer).
+    buffer: Cell<*mut Buffer<T>>,
+    flavor: Flavor,
+    /// `Cell`s already make the type `!Sync`; this says so on purpose.
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+// SAFETY: the owner's state moves with it to another thread; the cached pointer refers to the
+// shared buffer, which only the owner mutates. Items cross threads, hence `T: Send`.
+unsafe impl<T: Send> Send for Worker<T> {}
+
+impl<T> Worker<T> {
+    /// A LIFO deque: the owner pops the newest item.
+    pub fn new_lifo() -> Worker<T> {
+        Worker::with_capacity(Flavor::Lifo, DEFAULT_CAPACITY as usize)
+    }
+
+    /// A FIFO deque: the owner pops the oldest item.
+    pub fn new_fifo() -> Worker<T> {
+        Worker::with_capacity(Flavor::Fifo, DEFAULT_CAPACITY as usize)
+    }
+
+    /// A LIFO deque whose `pop` runs no memory fence; steals pay a process-wide barrier instead
+    /// (see [`Flavor::LifoFenceFree`]).
+    ///
+    /// ```
+    /// use filch_deque::{Steal, Worker};
+    ///
+    /// let worker = Worker::new_lifo_fence_free();
+    /// let stealer = worker.stealer();
+    /// worker.push('a');
+    /// worker.push('b');
+    /// assert_eq!(worker.pop(), Some('b'));
+    /// assert_eq!(stealer.steal(), Steal::Success('a'));
+    /// ```
+    pub fn new_lifo_fence_free() -> Worker<T> {
+        Worker::with_capacity(Flavor::LifoFenceFree, DEFAULT_CAPACITY as usize)
+    }
+
+    /// A deque of the given flavour whose buffer holds at least `capacity` items before growing
+    /// and never shrinks below that (rounded up to a power of two, at least 1).
+    ///
+    /// Panics if `capacity` exceeds `2^30`.
+    pub fn with_capacity(flavor: Flavor, capacity: usize) -> Worker<T> {
+        let capacity = round_capacity(capacity, "with_capacity");
+        if flavor == Flavor::LifoFenceFree {
+            // Decide light-or-full fences before either side runs (see `asymmetric_fence`).
+            asymmetric_fence::heavy_is_expedited();
+        }
+        let buffer = Buffer::alloc(capacity);
+        let inner = Inner {
+            head: CachePadded::new(AtomicU64::new(Head::idle_at(0).pack())),
+            back: CachePadded::new(AtomicU32::new(0)),
+            buffer: CachePadded::new(AtomicPtr::new(buffer)),
+            flavor,
+            min_capacity: capacity,
+            reclaimer: Reclaimer::new(),
+        };
+        Worker {
+            inner: Arc::new(inner),
+            back: Cell::new(0),
+            buffer: Cell::new(buffer),
+            flavor,
+            _not_sync: PhantomData,
+        }
+    }
+
+    /// A new handle for thieves.
+    pub fn stealer(&self) -> Stealer<T> {
+        Stealer { inner: Arc::clone(&self.inner) }
+    }
+
+    /// The flavour chosen at construction.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// How many items the current buffer holds before it must grow.
+    pub fn capacity(&self) -> usize {
+        self.buffer_ref().capacity() as usize
+    }
+
+    /// How many items the deque holds (a thief may take some at any moment).
+    pub fn len(&self) -> usize {
+        // Relaxed: a snapshot; the owner's own `back` is exact, `real` only grows.
+        let head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        head.len_to(self.back.get()).max(0) as usize
+    }
+
+    /// True when [`len`](Worker::len) is zero.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn buffer_ref(&self) -> &Buffer<T> {
+        // SAFETY: the owner's buffer is live: only the owner replaces and retires buffers, and it
+        // updates this cache when it does.
+        unsafe { &*self.buffer.get() }
+    }
+
+    /// Pushes `item` at the back; returns true when the deque was empty just before (as seen by
+    /// the owner: a concurrent steal may have emptied it a moment earlier, then this says false).
+    ///
+    /// Grows the buffer when it is full. Panics if the deque would hold more than `2^30` items.
+    #[inline]
+    pub fn push(&self, item: T) -> bool {
+        let back = self.back.get();
+        // Acquire: pairs with the Release in `finish_steal`: a thief's copy out of a slot happens
+        // before we see `steal` past it and write the slot again below.
+        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let mut buffer = self.buffer_ref();
+        if back.wrapping_sub(head.steal) >= buffer.capacity() {
+            self.resize(grown(buffer.capacity(), "push"), head.steal);
+            buffer = self.buffer_ref();
+        }
+        // SAFETY: `back - steal < capacity`, so the slot of `back` holds no index a thief may be
+        // copying (thieves copy only from `steal..real`), and only the owner writes slots.
+        unsafe { buffer.write(back, item) };
+        // Release: publishes the slot (and any new buffer) to a thief's Acquire load of `back`.
+        self.inner.back.store(back.wrapping_add(1), Ordering::Release);
+        self.back.set(back.wrapping_add(1));
+        back == head.real
+    }
+
+    /// Pops an item: the newest for LIFO flavours, the oldest for FIFO.
+    #[inline]
+    pub fn pop(&self) -> Option<T> {
+        if self.flavor.is_lifo() {
+            self.pop_back()
+        } else {
+            self.pop_front()
+        }
+    }
+
+    fn pop_back(&self) -> Option<T> {
+        let back = self.back.get();
+        // Relaxed: `real` only grows, so a stale reading can only make us try the fenced path on a
+        // deque that turns out empty.
+        let early = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        if early.len_to(back) <= 0 {
+            return None;
+        }
+        let index = back.wrapping_sub(1);
+        // Relaxed: ordered before the `head` load below by the fence that follows.
+        self.inner.back.store(index, Ordering::Relaxed);
+        if self.flavor == Flavor::LifoFenceFree {
+            // Compiler fence; a thief's `heavy` barrier makes it act as a SeqCst fence (see
+            // `asymmetric_fence`). Pairs like the fence below.
+            asymmetric_fence::light();
+        } else {
+            // SeqCst fence: orders our store of `back` before our load of `head`, against the fence
+            // in `steal` between its `head` and `back` loads (store-load; Lê et al. 2013, take()).
+            // Without it owner and thief can both take the last item.
+            fence(Ordering::SeqCst);
+        }
+        // Relaxed: the fence above orders it; the CAS below validates the last-item case.
+        let mut head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        let len = head.len_to(index);
+        if len > 0 {
+            // SAFETY: `real < index`, so by the fence argument (DESIGN.md) no thief can claim
+            // `index`; the owner wrote the slot itself, and holds the only copy from now on.
+            let item = unsafe { self.buffer_ref().read(index) };
+            self.back.set(index);
+            self.shrink_if_sparse(head.steal, index);
+            return Some(item);
+        }
+        let won = len == 0
+            && loop {
+                // The last item: race the thieves for it with a CAS on `head`.
+                // SeqCst: the CAS is the last-item arbitration of Lê et al.; success and failure are
+                // ordered against thieves' claims on `head`.
+                match self.inner.head.compare_exchange(
+                    head.pack(),
+                    head.after_owner_take().pack(),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break true,
+                    Err(now) => {
+                        head = Head::unpack(now);
+                        // Only `steal` moved (a steal in flight finished): try again.
+                        if head.real != index {
+                            break false;
+                        }
+                    }
+                }
+            };
+        // Relaxed: the owner alone reads `back` for writing; thieves that see the lower value
+        // meanwhile see the deque as empty, which it is.
+        self.inner.back.store(back, Ordering::Relaxed);
+        if won {
+            // SAFETY: our CAS claimed `index`; no thief copies it and we wrote it ourselves.
+            Some(unsafe { self.buffer_ref().read(index) })
+        } else {
+            None
+        }
+    }
+
+    fn pop_front(&self) -> Option<T> {
+        let back = self.back.get();
+        // Relaxed: the CAS below validates the reading; the slot was written by this thread.
+        let mut head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        loop {
+            if head.len_to(back) <= 0 {
+                return None;
+            }
+            // Relaxed: the owner claims an item it wrote itself, so nothing needs publishing; the
+            // CAS extends the release sequence of a thief's `finish_steal`, which the next Acquire
+            // load in `push` still synchronises with.
+            match self.inner.head.compare_exchange_weak(
+                head.pack(),
+                head.after_owner_take().pack(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => head = Head::unpack(now),
+            }
+        }
+        // SAFETY: our CAS claimed `head.real`, which holds an item this thread pushed.
+        let item = unsafe { self.buffer_ref().read(head.real) };
+        self.shrink_if_sparse(head.after_owner_take().steal, back);
+        Some(item)
+    }
+
+    /// Halves the buffer when less than a quarter of it is in use (hysteresis: it grows again only
+    /// when full, so a push/pop pattern at the boundary does not resize every time).
+    #[inline]
+    fn shrink_if_sparse(&self, steal: u32, back: u32) {
+        let capacity = self.buffer_ref().capacity();
+        if SHRINKS_AUTOMATICALLY
+            && capacity > self.inner.min_capacity
+            && back.wrapping_sub(steal) < capacity / 4
+        {
+            self.resize(capacity / 2, steal);
+        }
+    }
+
+    /// Reserves room for at least `additional` more items without growing on `push`.
+    ///
+    /// Panics if the deque would hold more than `2^30` items.
+    pub fn reserve(&self, additional: usize) {
+        let back = self.back.get();
+        // Acquire: as in `push`, slots below `steal` are free to reuse.
+        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let in_use = back.wrapping_sub(head.steal) as usize;
+        let needed = in_use.saturating_add(additional);
+        if needed > self.buffer_ref().capacity() as usize {
+            self.resize(round_capacity(needed, "reserve"), head.steal);
+        }
+    }
+
+    /// Shrinks the buffer to the smallest power of two that holds the items (not below the
+    /// capacity the deque was made with).
+    pub fn shrink_to_fit(&self) {
+        let back = self.back.get();
+        // Acquire: as in `push`.
+        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let in_use = back.wrapping_sub(head.steal);
+        let target = in_use.max(1).next_power_of_two().max(self.inner.min_capacity);
+        if target < self.buffer_ref().capacity() {
+            self.resize(target, head.steal);
+        }
+    }
+
+    /// Moves the slots `steal..back` into a new buffer of `capacity` and retires the old one.
+    #[cold]
+    fn resize(&self, capacity: u32, steal: u32) {
+        let back = self.back.get();
+        debug_assert!(back.wrapping_sub(steal) <= capacity);
+        let old = self.buffer.get();
+        let new = Buffer::alloc(capacity);
+        // SAFETY: `new` is private to us; in `old` only the owner writes, and we are the owner.
+        // `steal..back` fits both (`steal` is a value of `head` we read, so at most `capacity`
+        // old slots are in use from it).
+        unsafe { (*new).copy_from(&*old, steal, back) };
+        // Release: publishes the copied slots to a thief's Acquire load of `buffer`.
+        self.inner.buffer.store(new, Ordering::Release);
+        self.buffer.set(new);
+        // SAFETY: we are the owner, `old` was just replaced and is retired once.
+        unsafe { self.inner.reclaimer.retire(old) };
+    }
+}
+
+impl<T> fmt::Debug for Worker<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker").field("flavor", &self.flavor).field("len", &self.len()).finish()
+    }
+}
+
+/// A thief's handle on an unbounded deque: takes the oldest items.
+///
+/// Cheap to clone, `Send + Sync`. Outlives the [`Worker`] if need be: the items left in the deque
+/// can still be stolen, and are dropped with the last handle.
+///
+/// ```
+/// use filch_deque::{Steal, Worker};
+///
+/// let worker = Worker::new_fifo();
+/// for i in 0..8 {
+///     worker.push(i);
+/// }
+/// let stealer = worker.stealer();
+/// let mine = Worker::new_fifo();
+/// // Take half (at most 32) into our own deque, and one of them for us right away.
+/// assert_eq!(stealer.steal_batch_and_pop(&mine), Steal::Success(0));
+/// assert_eq!(mine.len(), 3);
+/// assert_eq!(stealer.len(), 4);
+/// ```
+pub struct Stealer<T> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T> Clone for Stealer<T> {
+    fn clone(&self) -> Self {
+        Stealer { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<T> fmt::Debug for Stealer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stealer").field("flavor", &self.inner.flavor).field("len", &self.len()).finish()
+    }
+}
+
+/// Where a claimed item goes: handed to the caller, or pushed into the caller's deque.
+struct Sink<'a, T> {
+    dest: Option<&'a Worker<T>>,
+    first: Option<T>,
+    /// Keep the first item for the caller (`..._and_pop`).
+    pop_one: bool,
+}
+
+impl<T> Sink<'_, T> {
+    fn put(&mut self, item: T) {
+        match self.dest {
+            Some(dest) if !(self.pop_one && self.first.is_none()) => {
+                dest.push(item);
+            }
+            _ => self.first = Some(item),
+        }
+    }
+}
+
+impl<T> Stealer<T> {
+    /// How many items the deque holds (a snapshot).
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// True when [`len`](Stealer::len) is zero.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Steals the oldest item.
+    ///
+    /// `Retry` when another thief's steal is in flight or a race was lost.
+    pub fn steal(&self) -> Steal<T> {
+        let mut sink = Sink { dest: None, first: None, pop_one: true };
+        with_first(self.steal_into(&mut sink, 1), &mut sink)
+    }
+
+    /// Steals about half the items (at most 32) into `dest`.
+    pub fn steal_batch(&self, dest: &Worker<T>) -> Steal<()> {
+        self.steal_batch_with_limit(dest, MAX_BATCH)
+    }
+
+    /// Steals about half the items, at most `limit`, into `dest`.
+    ///
+    /// Panics if `limit` is 0.
+    pub fn steal_batch_with_limit(&self, dest: &Worker<T>, limit: usize) -> Steal<()> {
+        assert!(limit >= 1, "filch-deque: steal_batch_with_limit: limit must be at least 1");
+        let mut sink = Sink { dest: Some(dest), first: None, pop_one: false };
+        self.steal_into(&mut sink, limit)
+    }
+
+    /// Steals about half the items (at most 32): returns the oldest, pushes the rest into `dest`.
+    pub fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
+        self.steal_batch_with_limit_and_pop(dest, MAX_BATCH)
+    }
+
+    /// Steals about half the items, at most `limit` in all: returns the oldest, pushes the rest
+    /// into `dest`.
+    ///
+    /// Panics if `limit` is 0.
+    pub fn steal_batch_with_limit_and_pop(&self, dest: &Worker<T>, limit: usize) -> Steal<T> {
+        assert!(limit >= 1, "filch-deque: steal_batch_with_limit_and_pop: limit must be at least 1");
+        let mut sink = Sink { dest: Some(dest), first: None, pop_one: true };
+        with_first(self.steal_into(&mut sink, limit), &mut sink)
+    }
+
+    /// Claims up to `min(limit, ceil(len / 2))` items from the front and puts each into `sink`.
+    ///
+    /// FIFO: one CAS claims the whole batch (the owner never takes from the back, so everything
+    /// below the `back` we read stays ours to claim). LIFO: the owner pops at the back without a
+    /// CAS, so a range claimed against a stale `back` could overlap its pops; each further item is
+    /// claimed with its own fence and CAS, chained so that one CAS hands back the previous slot
+    /// and claims the next (DESIGN.md, "LIFO batches").
+    fn steal_into(&self, sink: &mut Sink<'_, T>, limit: usize) -> Steal<()> {
+        let inner = &*self.inner;
+        // Acquire: pairs with the Release of the previous thief's `finish_steal`, so our claim
+        // comes after its copies in happens-before (its slots may be rewritten once we move on).
+        let head = Head::unpack(inner.head.load(Ordering::Acquire));
+        if !head.is_idle() {
+            // Another thief is copying. Relaxed: only a hint between Empty and Retry.
+            let back = inner.back.load(Ordering::Relaxed);
+            return if head.len_to(back) <= 0 { Steal::Empty } else { Steal::Retry };
+        }
+        // SeqCst fence (heavy barrier in the fence-free flavour): orders our `head` load before our
+        // `back` load, against the owner's fence in `pop` between its `back` store and `head` load
+        // (Lê et al. 2013, steal()).
+        inner.thief_fence();
+        // Acquire: pairs with the Release store of `back` in `push`: the slots below it (and the
+        // buffer they were written to) are visible to us.
+        let back = inner.back.load(Ordering::Acquire);
+        let len = head.len_to(back);
+        if len <= 0 {
+            return Steal::Empty;
+        }
+        let batch = (limit.min(MAX_CAPACITY as usize) as u32).min((len as u32).div_ceil(2));
+        let _guard = inner.reclaimer.pin();
+        // Acquire: pairs with the Release store in `resize`: the buffer we load holds the copied
+        // items. Loaded after `back`, so it is the buffer of the push we synchronised with or a
+        // later one, and holds every index below `back` from `steal` on.
+        let mut buffer = inner.buffer.load(Ordering::Acquire);
+        let first_batch = if inner.flavor.is_lifo() { 1 } else { batch };
+        let claimed = Head { steal: head.real, real: head.real.wrapping_add(first_batch) };
+        // SeqCst: the claim of Lê et al.'s steal(); on the LIFO last item it races the owner's
+        // CAS in `pop`, and its place in the SeqCst order is what the fence argument relies on.
+        if inner
+            .head
+            .compare_exchange(head.pack(), claimed.pack(), Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            return Steal::Retry;
+        }
+        let mut index = head.real;
+        while index != claimed.real {
+            // SAFETY: we claimed `index`; the push that wrote it happens-before our Acquire load of
+            // `back`, `buffer` holds it (loaded after `back`, kept alive by the pin), and the owner
+            // does not write slots from `steal` on while our claim holds `steal`.
+            sink.put(unsafe { (*buffer).read(index) });
+            index = index.wrapping_add(1);
+        }
+        let mut holding = claimed;
+        let mut taken = first_batch;
+        while taken < batch {
+            // LIFO: claim the next item as a steal of its own, against the `head` our CAS read.
+            inner.thief_fence();
+            // Acquire: as above, for the next slot.
+            let back = inner.back.load(Ordering::Acquire);
+            if holding.len_to(back) <= 0 {
+                break;
+            }
+            // Acquire: as above; the owner may have grown the buffer since our last load.
+            buffer = inner.buffer.load(Ordering::Acquire);
+            let next = Head { steal: holding.real, real: holding.real.wrapping_add(1) };
+            // SeqCst: claims `holding.real` as in a single steal, and (Release) hands back the slot
+            // we copied, as `finish_steal` would.
+            if inner
+                .head
+                .compare_exchange(holding.pack(), next.pack(), Ordering::SeqCst, Ordering::Relaxed)
+                .is_err()
+            {
+                break;
+            }
+            // SAFETY: as for the first item: claimed, published by `back`, in `buffer`.
+            sink.put(unsafe { (*buffer).read(holding.real) });
+            holding = next;
+            taken += 1;
+        }
+        inner.finish_steal(holding);
+        Steal::Success(())
+    }
+}
+
+/// The item a successful `..._and_pop` (or single) steal kept for the caller.
+fn with_first<T>(outcome: Steal<()>, sink: &mut Sink<'_, T>) -> Steal<T> {
+    match outcome {
+        Steal::Success(()) => Steal::Success(sink.first.take().expect("a successful steal claims an item")),
+        Steal::Empty => Steal::Empty,
+        Steal::Retry => Steal::Retry,
+    }
+}
+
+/// Rounds a requested capacity up to a power of two, at least 1; panics naming `call` past `2^30`.
+fn round_capacity(capacity: usize, call: &str) -> u32 {
+    assert!(capacity <= MAX_CAPACITY as usize, "filch-deque: {call}: capacity overflow (at most 2^30 items)");
+    (capacity.max(1) as u32).next_power_of_two()
+}
+
+/// Twice `capacity`; panics naming `call` past `2^30`.
+fn grown(capacity: u32, call: &str) -> u32 {
+    assert!(capacity < MAX_CAPACITY, "filch-deque: {call}: capacity overflow (at most 2^30 items)");
+    capacity * 2
+}
