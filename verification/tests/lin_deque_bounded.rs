@@ -26,10 +26,10 @@ enum Op {
     Push(u32),
     Pop,
     Steal,
-    /// `steal_batch_and_pop` (`pop`) or `steal_batch`, the batch drained from the thief's deque.
-    Batch {
-        pop: bool,
-    },
+    /// `steal_batch`; the batch is drained from the thief's deque.
+    Batch,
+    /// `steal_batch_and_pop`; the rest of the batch is drained from the thief's deque.
+    BatchAndPop,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +55,12 @@ impl SequentialSpec for DequeSpec {
                 let expected = if self.lifo { self.items.pop_back() } else { self.items.pop_front() };
                 expected == *got
             }
-            (Op::Steal, Ret::Stole(Steal::Retry)) | (Op::Batch { .. }, Ret::Batch(Steal::Retry)) => true,
-            (Op::Steal, Ret::Stole(Steal::Empty)) | (Op::Batch { .. }, Ret::Batch(Steal::Empty)) => {
-                self.items.is_empty()
-            }
+            (Op::Steal, Ret::Stole(Steal::Retry))
+            | (Op::Batch | Op::BatchAndPop, Ret::Batch(Steal::Retry)) => true,
+            (Op::Steal, Ret::Stole(Steal::Empty))
+            | (Op::Batch | Op::BatchAndPop, Ret::Batch(Steal::Empty)) => self.items.is_empty(),
             (Op::Steal, Ret::Stole(Steal::Success(item))) => self.items.pop_front() == Some(*item),
-            (Op::Batch { .. }, Ret::Batch(Steal::Success(batch))) => {
+            (Op::Batch | Op::BatchAndPop, Ret::Batch(Steal::Success(batch))) => {
                 let half = self.items.len().div_ceil(2);
                 if batch.is_empty() || batch.len() > half {
                     return false;
@@ -85,14 +85,14 @@ fn thief(stealer: Stealer<u32>, recorder: Arc<Recorder>, start: Arc<AtomicBool>,
     (0..6)
         .map(|step| match (id + step) % 3 {
             0 => recorder.call(Op::Steal, |_| Ret::Stole(stealer.steal())),
-            1 => recorder.call(Op::Batch { pop: true }, |_| {
+            1 => recorder.call(Op::BatchAndPop, |_| {
                 Ret::Batch(match stealer.steal_batch_and_pop(&mine) {
                     Steal::Success(first) => Steal::Success(drain(Some(first))),
                     Steal::Empty => Steal::Empty,
                     Steal::Retry => Steal::Retry,
                 })
             }),
-            _ => recorder.call(Op::Batch { pop: false }, |_| {
+            _ => recorder.call(Op::Batch, |_| {
                 Ret::Batch(match stealer.steal_batch(&mine) {
                     Steal::Success(()) => Steal::Success(drain(None)),
                     Steal::Empty => Steal::Empty,
