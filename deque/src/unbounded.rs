@@ -273,8 +273,12 @@ impl<T> Worker<T> {
             return None;
         }
         let index = back.wrapping_sub(1);
-        // Relaxed: ordered before the `head` load below by the fence that follows.
-        self.inner.back.store(index, Ordering::Relaxed);
+        // Release: a thief whose Acquire load of `back` reads this value must also see the pushes
+        // and the buffer below it (since C++20 a later plain store no longer continues the
+        // release sequence of the push's store, so Relaxed here would publish nothing; loom found
+        // a thief reading a stale buffer that way). The fence below orders it before our `head`
+        // load.
+        self.inner.back.store(index, Ordering::Release);
         if self.flavor == Flavor::LifoFenceFree {
             // Compiler fence; a thief's `heavy` barrier makes it act as a SeqCst fence (see
             // `asymmetric_fence`). Pairs like the fence below.
@@ -317,9 +321,9 @@ impl<T> Worker<T> {
                     }
                 }
             };
-        // Relaxed: the owner alone reads `back` for writing; thieves that see the lower value
-        // meanwhile see the deque as empty, which it is.
-        self.inner.back.store(back, Ordering::Relaxed);
+        // Release: as for the decrement above, a thief that reads the restored `back` must see the
+        // slots and buffer below it.
+        self.inner.back.store(back, Ordering::Release);
         if won {
             // SAFETY: our CAS claimed `index`; no thief copies it and we wrote it ourselves.
             Some(unsafe { self.buffer_ref().read(index) })
