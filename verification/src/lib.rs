@@ -3,6 +3,7 @@
 //! - [`linearizability`]: check a recorded concurrent history against a sequential spec.
 //! - [`ledger`]: exactly-once accounting of items taken and dropped.
 //! - [`budget`]: how large a test runs (Miri, CI, full).
+//! - [`deque_spec`]: the sequential deque every deque flavour linearizes to.
 //!
 //! The tests themselves are grouped by tool, one file per primitive and tool
 //! (`loom_*.rs`, `shuttle_*.rs`, `stress_*.rs`, `lin_*.rs`); `cargo xtask verify` runs each group
@@ -10,5 +11,6 @@
 #![allow(missing_docs)]
 
 pub mod budget;
+pub mod deque_spec;
 pub mod ledger;
 pub mod linearizability;
