@@ -1,0 +1,73 @@
+//! `spawn`: detached tasks, and the path every boxed job takes into the pool.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use filch_sync::Arc;
+
+use crate::global::global_pool;
+use crate::heap_job::HeapJob;
+use crate::shared::Shared;
+use crate::worker_thread::WorkerThread;
+
+/// Spawns `task` as a detached task: in the current pool when called from one of its workers
+/// (onto that worker's deque), else in the global pool (through its injector).
+///
+/// A panic in it goes to the pool's panic handler; the pool keeps working.
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let (send, receive) = mpsc::channel();
+/// filch_scheduler_core::spawn(move || send.send(42).unwrap());
+/// assert_eq!(receive.recv().unwrap(), 42);
+/// ```
+pub fn spawn<F>(task: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    WorkerThread::with_current(|thread| match thread {
+        Some(thread) => spawn_in(thread.shared(), task),
+        None => spawn_in(&global_pool().shared, task),
+    })
+}
+
+/// Spawns a detached task into the pool of `shared`.
+pub(crate) fn spawn_in<F>(shared: &Arc<Shared>, task: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    let job = move |thread: &WorkerThread<'_>| {
+        if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(task)) {
+            thread.shared().handle_panic(panic);
+        }
+    };
+    // SAFETY: `task` is `'static`: it borrows nothing.
+    unsafe { push_heap_job(shared, job) };
+}
+
+/// Counts a boxed job for quiescence and queues it: onto the current worker's deque if the current
+/// thread is a worker of this pool, else into the pool's injector.
+///
+/// # Safety
+/// As [`HeapJob::into_job_ref`]: whatever `job` borrows outlives its run.
+pub(crate) unsafe fn push_heap_job<F>(shared: &Arc<Shared>, job: F)
+where
+    F: FnOnce(&WorkerThread<'_>) + Send,
+{
+    WorkerThread::with_current(|thread| {
+        let local = thread.filter(|thread| thread.belongs_to(shared));
+        let shard = local.map_or(shared.outside_shard(), WorkerThread::index);
+        // Before the job is visible anywhere, so quiescence never misses it.
+        shared.quiescence.task_created(shard);
+        let counted = move |thread: &WorkerThread<'_>| {
+            job(thread);
+            thread.shared().quiescence.task_finished(thread.index());
+        };
+        // SAFETY: forwarded from our caller.
+        let job = unsafe { HeapJob::into_job_ref(counted) };
+        match local {
+            Some(thread) => thread.worker().push(job),
+            None => shared.registry.push(job),
+        }
+    });
+}

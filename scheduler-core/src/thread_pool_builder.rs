@@ -1,0 +1,182 @@
+//! `ThreadPoolBuilder`: threads, names, stack size, handlers and spin budget of a pool.
+
+use core::fmt;
+use std::any::Any;
+
+use filch_sleep::Quiescence;
+use filch_sync::{thread, Arc};
+
+use crate::global::set_global_pool;
+use crate::shared::{IndexHandler, PanicHandler, Shared};
+use crate::thread_pool::worker_main;
+use crate::{BuildError, CoreConfig, Registry, ThreadPool};
+
+/// Configures and builds a [`ThreadPool`].
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use filch_scheduler_core::ThreadPoolBuilder;
+///
+/// let started = Arc::new(AtomicUsize::new(0));
+/// let pool = ThreadPoolBuilder::new()
+///     .num_threads(2)
+///     .thread_name(|index| format!("demo-{index}"))
+///     .stack_size(1 << 20)
+///     .start_handler({
+///         let started = Arc::clone(&started);
+///         move |_index| {
+///             started.fetch_add(1, Ordering::Relaxed);
+///         }
+///     })
+///     .spin_budget(4, 1)
+///     .build()
+///     .unwrap();
+/// let name = pool.install(|| std::thread::current().name().map(str::to_owned));
+/// assert!(name.unwrap().starts_with("demo-"));
+/// drop(pool); // joins the threads
+/// assert_eq!(started.load(Ordering::Relaxed), 2);
+/// ```
+pub struct ThreadPoolBuilder {
+    num_threads: Option<usize>,
+    thread_name: Option<Box<dyn FnMut(usize) -> String>>,
+    stack_size: Option<usize>,
+    start_handler: Option<IndexHandler>,
+    exit_handler: Option<IndexHandler>,
+    panic_handler: Option<PanicHandler>,
+    config: CoreConfig,
+}
+
+impl Default for ThreadPoolBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ThreadPoolBuilder {
+    /// A builder with the defaults: one thread per available core, threads named
+    /// `filch-worker-<i>`, the platform's stack size, no handlers (a detached task's panic is
+    /// printed), and [`CoreConfig::default`].
+    pub fn new() -> Self {
+        Self {
+            num_threads: None,
+            thread_name: None,
+            stack_size: None,
+            start_handler: None,
+            exit_handler: None,
+            panic_handler: None,
+            config: CoreConfig::default(),
+        }
+    }
+
+    /// The number of worker threads; 0 makes [`build`](Self::build) fail with
+    /// [`BuildError::ZeroThreads`].
+    pub fn num_threads(mut self, num_threads: usize) -> Self {
+        self.num_threads = Some(num_threads);
+        self
+    }
+
+    /// Names worker `i`'s thread `name(i)`.
+    pub fn thread_name(mut self, name: impl FnMut(usize) -> String + 'static) -> Self {
+        self.thread_name = Some(Box::new(name));
+        self
+    }
+
+    /// The stack size of each worker thread, in bytes.
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Called on each worker thread, with its index, before it runs any task.
+    pub fn start_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.start_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Called on each worker thread, with its index, after its last task, as the pool shuts down.
+    pub fn exit_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.exit_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Called with the payload of a panic in a detached [`spawn`](ThreadPool::spawn)ed task
+    /// (default: print it to stderr and go on). If the handler itself panics, the process aborts.
+    pub fn panic_handler(mut self, handler: impl Fn(Box<dyn Any + Send>) + Send + Sync + 'static) -> Self {
+        self.panic_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// How long an idle worker looks for work before it sleeps: `spin_rounds` rounds of spin
+    /// hints (1, 2, 4, .. up to 64 each), then `yield_rounds` yields.
+    pub fn spin_budget(mut self, spin_rounds: u32, yield_rounds: u32) -> Self {
+        self.config.idle.spin_rounds = spin_rounds;
+        self.config.idle.yield_rounds = yield_rounds;
+        self
+    }
+
+    /// Every knob of the core at once (deque capacity, injector interval, steal rounds, idle
+    /// policy); see [`CoreConfig`].
+    pub fn core_config(mut self, config: CoreConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Starts the pool's threads.
+    pub fn build(self) -> Result<ThreadPool, BuildError> {
+        let num_threads = match self.num_threads {
+            Some(0) => return Err(BuildError::ZeroThreads),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let mut thread_name = self.thread_name;
+        let shared = Arc::new(Shared {
+            registry: Registry::new(num_threads, self.config),
+            quiescence: Quiescence::new(num_threads + 1),
+            panic_handler: self.panic_handler,
+            start_handler: self.start_handler,
+            exit_handler: self.exit_handler,
+        });
+        let mut threads = Vec::with_capacity(num_threads);
+        for index in 0..num_threads {
+            let name = match &mut thread_name {
+                Some(name) => name(index),
+                None => format!("filch-worker-{index}"),
+            };
+            let mut builder = thread::Builder::new().name(name);
+            if let Some(bytes) = self.stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let for_thread = Arc::clone(&shared);
+            match builder.spawn(move || worker_main(for_thread, index)) {
+                Ok(handle) => threads.push(handle),
+                Err(error) => {
+                    shared.registry.shut_down();
+                    for handle in threads {
+                        // A start handler's panic is not what the caller asked about.
+                        let _ = handle.join();
+                    }
+                    return Err(BuildError::Spawn(error));
+                }
+            }
+        }
+        Ok(ThreadPool::from_parts(shared, threads))
+    }
+
+    /// Builds the pool and makes it the global one, used by [`join`](crate::join),
+    /// [`scope`](crate::scope) and [`spawn`](crate::spawn) outside every pool. Fails if the
+    /// global pool exists already (it is made on first use).
+    pub fn build_global(self) -> Result<(), BuildError> {
+        set_global_pool(self.build()?)
+    }
+}
+
+impl fmt::Debug for ThreadPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPoolBuilder")
+            .field("num_threads", &self.num_threads)
+            .field("stack_size", &self.stack_size)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
