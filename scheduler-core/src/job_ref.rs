@@ -22,7 +22,10 @@ impl JobRef {
     /// # Safety
     /// `execute(pointer, _)` must be sound to call once, on any worker thread of the pool, for as
     /// long as the job is queued; the job's owner keeps `pointer` valid until then.
-    pub(crate) unsafe fn new(pointer: NonNull<()>, execute: unsafe fn(NonNull<()>, &WorkerThread<'_>)) -> Self {
+    pub(crate) unsafe fn new(
+        pointer: NonNull<()>,
+        execute: unsafe fn(NonNull<()>, &WorkerThread<'_>),
+    ) -> Self {
         Self { pointer, execute }
     }
 
@@ -44,7 +47,8 @@ impl Task for JobRef {
         // The pool's jobs need the pool around the worker (panic handler, quiescence), which the
         // thread-local current worker carries; this lookup is off the join fast path.
         WorkerThread::with_current(|thread| {
-            let thread = thread.expect("filch-scheduler-core: a pool job ran outside its pool's worker thread");
+            let thread =
+                thread.expect("filch-scheduler-core: a pool job ran outside its pool's worker thread");
             self.execute_on(thread);
         });
     }

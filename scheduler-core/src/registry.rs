@@ -79,7 +79,10 @@ impl<T> Registry<T> {
             config.injector_interval >= 1,
             "filch-scheduler-core: Registry::new: injector_interval must be at least 1"
         );
-        assert!(config.steal_rounds >= 1, "filch-scheduler-core: Registry::new: steal_rounds must be at least 1");
+        assert!(
+            config.steal_rounds >= 1,
+            "filch-scheduler-core: Registry::new: steal_rounds must be at least 1"
+        );
         assert!(
             config.deque_capacity >= 1,
             "filch-scheduler-core: Registry::new: deque_capacity must be at least 1"
@@ -122,9 +125,10 @@ impl<T> Registry<T> {
     ///
     /// Panics if `index` is out of range or another live `Worker` holds it.
     pub fn worker(&self, index: usize) -> Worker<'_, T> {
-        let slot = self.deques.get(index).unwrap_or_else(|| {
-            panic!("filch-scheduler-core: Registry::worker: index {index} out of range")
-        });
+        let slot = self
+            .deques
+            .get(index)
+            .unwrap_or_else(|| panic!("filch-scheduler-core: Registry::worker: index {index} out of range"));
         let deque = lock(slot).take().unwrap_or_else(|| {
             panic!("filch-scheduler-core: Registry::worker: worker {index} already has a live Worker")
         });

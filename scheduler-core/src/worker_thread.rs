@@ -43,7 +43,10 @@ impl<'a> WorkerThread<'a> {
             }
         }
         CURRENT.with(|current| {
-            assert!(current.get().is_null(), "filch-scheduler-core: a thread cannot be a worker of two pools");
+            assert!(
+                current.get().is_null(),
+                "filch-scheduler-core: a thread cannot be a worker of two pools"
+            );
             current.set(ptr::from_ref(self).cast());
         });
         let _clear = Clear;
