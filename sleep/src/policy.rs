@@ -1,0 +1,41 @@
+//! How long an idle worker looks for work before it sleeps, and how many look at once.
+
+/// The idle policy of a [`Sleep`](crate::Sleep): bounded spinning, a few yields, then park.
+///
+/// A worker that runs out of work becomes a *searcher* if fewer than
+/// [`max_searching`](IdlePolicy::max_searching) workers are searching; a searcher calls the
+/// caller's `find` between `spin_rounds` rounds of spin hints (1, 2, 4, .. up to 64 hints) and
+/// then between `yield_rounds` yields of its time slice, before it goes to sleep. A worker that
+/// cannot become a searcher checks once and sleeps. A searcher that finds work while it is the
+/// last searcher wakes one sleeper to search in its place.
+///
+/// ```
+/// use filch_sleep::{IdlePolicy, Sleep};
+///
+/// let policy = IdlePolicy { spin_rounds: 4, yield_rounds: 0, max_searching: Some(1) };
+/// let sleep = Sleep::with_policy(4, policy);
+/// assert_eq!(sleep.policy().max_searching, Some(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdlePolicy {
+    /// Rounds of spin hints before yielding; round `r` spins `2^min(r, 6)` hints.
+    pub spin_rounds: u32,
+    /// Yields of the time slice after spinning (spins instead without `std`).
+    pub yield_rounds: u32,
+    /// At most this many searchers at once; `None` means half the workers, rounded up.
+    pub max_searching: Option<usize>,
+}
+
+impl Default for IdlePolicy {
+    /// 8 spin rounds (about 250 hints in all), 4 yields, half the workers searching.
+    fn default() -> Self {
+        Self { spin_rounds: 8, yield_rounds: 4, max_searching: None }
+    }
+}
+
+impl IdlePolicy {
+    /// The searcher cap for `workers` workers: `max_searching`, or half of them rounded up.
+    pub(crate) fn searcher_cap(&self, workers: usize) -> usize {
+        self.max_searching.unwrap_or(workers.div_ceil(2))
+    }
+}
