@@ -1,5 +1,6 @@
 //! `CoreConfig`: the knobs of the core's `find_task` policy and idle loop.
 
+use filch_deque::Flavor;
 use filch_sleep::IdlePolicy;
 
 /// How a [`Registry`](crate::Registry)'s workers look for work.
@@ -12,9 +13,16 @@ use filch_sleep::IdlePolicy;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CoreConfig {
-    /// Capacity of each worker's deque (rounded up to a power of two). A push onto a full deque
-    /// goes to the injector instead.
+    /// The flavour of each worker's deque: [`Flavor::LifoFenceFree`] (the default) makes the
+    /// owner's pop fence-free and each steal pay a process-wide barrier, which suits fork-join,
+    /// where pops outnumber steals by orders of magnitude; [`Flavor::Lifo`] puts a `SeqCst`
+    /// fence in every pop instead; [`Flavor::Fifo`] runs each worker's own tasks oldest first.
+    pub flavor: Flavor,
+    /// Initial (and minimum) capacity of each worker's deque; it grows as needed.
     pub deque_capacity: usize,
+    /// At most this many tasks move in one steal (about half of the victim's, up to this). In
+    /// the LIFO flavours each item after the first costs the thief one more fence.
+    pub steal_limit: usize,
     /// Every this many calls of [`find_task`](crate::Worker::find_task), the injector is looked at
     /// before the own deque, so outside submissions are not starved by a worker that keeps
     /// feeding itself. At least 1.
@@ -27,9 +35,16 @@ pub struct CoreConfig {
 }
 
 impl Default for CoreConfig {
-    /// 1024-slot deques, the injector first every 61 ticks, 2 steal rounds, the default idle
-    /// policy.
+    /// Fence-free LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector
+    /// first every 61 ticks, 2 steal rounds, the default idle policy.
     fn default() -> Self {
-        Self { deque_capacity: 1024, injector_interval: 61, steal_rounds: 2, idle: IdlePolicy::default() }
+        Self {
+            flavor: Flavor::LifoFenceFree,
+            deque_capacity: 64,
+            steal_limit: 8,
+            injector_interval: 61,
+            steal_rounds: 2,
+            idle: IdlePolicy::default(),
+        }
     }
 }

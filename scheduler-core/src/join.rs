@@ -54,26 +54,21 @@ where
     let job_b = StackJob::new(Latch::new(thread.index()), |_migrated| b());
     // SAFETY: `job_b` stays in this frame until it is popped back or its latch is set: every path
     // below (`a`'s panic is caught) ends in one of those before this function returns or unwinds.
-    let pushed = worker.try_push(unsafe { job_b.as_job_ref() }).is_ok();
+    worker.push(unsafe { job_b.as_job_ref() });
     let result_a = panic::catch_unwind(AssertUnwindSafe(a));
-    let result_b = if pushed {
-        loop {
-            match worker.pop() {
-                Some(job) if job_b.is(&job) => break job_b.run_inline(),
-                // Pushed by `a` after `b` and left behind (a detached spawn): run it, then look
-                // further down for `b`.
-                Some(job) => worker.execute(job),
-                None => {
-                    let latch = job_b.latch();
-                    worker.help_until(|| latch.probe());
-                    // SAFETY: the latch is set.
-                    break unsafe { job_b.take_result() };
-                }
+    let result_b = loop {
+        match worker.pop() {
+            Some(job) if job_b.is(&job) => break job_b.run_inline(),
+            // Pushed by `a` after `b` and left behind (a detached spawn): run it, then look
+            // further down for `b`.
+            Some(job) => worker.execute(job),
+            None => {
+                let latch = job_b.latch();
+                worker.help_until(|| latch.probe());
+                // SAFETY: the latch is set.
+                break unsafe { job_b.take_result() };
             }
         }
-    } else {
-        // The deque is full: nobody could have taken `b`, so run it here.
-        job_b.run_inline()
     };
     match (result_a, result_b) {
         (Err(panic), _) | (Ok(_), Err(panic)) => panic::resume_unwind(panic),

@@ -2,7 +2,7 @@
 //! `join`, `scope` and `spawn` built on it.
 //!
 //! # The core
-//! [`Registry`] holds what the workers share: one `filch_deque` bounded deque per worker (its
+//! [`Registry`] holds what the workers share: one growable `filch_deque` deque per worker (its
 //! stealer), one `filch_injector::Injector` for work from outside, and one `filch_sleep::Sleep`
 //! for idling. Each worker thread takes its [`Worker`] and loops over
 //! [`Worker::wait_for_task`] and [`Worker::execute`]. [`Worker::find_task`] is the policy: own
@@ -68,6 +68,9 @@ mod worker_thread;
 
 pub use build_error::BuildError;
 pub use config::CoreConfig;
+/// The deque flavour and idle policy named in [`CoreConfig`].
+pub use filch_deque::Flavor;
+pub use filch_sleep::IdlePolicy;
 pub use global::{current_num_threads, current_thread_index};
 pub use join::join;
 pub use registry::Registry;

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use filch_deque::bounded;
+use filch_deque::{Stealer, Worker as Deque};
 use filch_injector::Injector;
 use filch_sleep::{Sleep, Slot};
 use filch_sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +16,7 @@ use crate::{CoreConfig, Worker, WorkerStatistics};
 /// The sleep protocol as the core instantiates it.
 pub(crate) type CoreSleep = Sleep<CountingPark, Box<[Slot<CountingPark>]>>;
 
-/// The shared half of a work-stealing core over tasks of type `T`: one bounded deque per worker
+/// The shared half of a work-stealing core over tasks of type `T`: one `filch_deque` deque per worker
 /// (its owner half handed out by [`worker`](Registry::worker), its stealer kept here), one
 /// [`Injector`] for work from outside, and one [`Sleep`] for idling.
 ///
@@ -59,9 +59,9 @@ pub(crate) type CoreSleep = Sleep<CountingPark, Box<[Slot<CountingPark>]>>;
 /// ```
 pub struct Registry<T> {
     injector: Injector<T>,
-    stealers: Box<[bounded::Stealer<T>]>,
+    stealers: Box<[Stealer<T>]>,
     /// The owner halves, while no [`Worker`] holds them.
-    deques: Box<[Mutex<Option<bounded::Worker<T>>>]>,
+    deques: Box<[Mutex<Option<Deque<T>>>]>,
     sleep: CoreSleep,
     counters: Box<[Arc<WorkerCounters>]>,
     shut_down: CachePadded<AtomicBool>,
@@ -71,8 +71,8 @@ pub struct Registry<T> {
 impl<T> Registry<T> {
     /// A registry for `workers` workers.
     ///
-    /// Panics if `workers` is 0, or `config` has a zero `deque_capacity`, `injector_interval` or
-    /// `steal_rounds`.
+    /// Panics if `workers` is 0, or `config` has a zero `injector_interval`, `steal_rounds` or
+    /// `steal_limit`.
     pub fn new(workers: usize, config: CoreConfig) -> Self {
         assert!(workers >= 1, "filch-scheduler-core: Registry::new: needs at least 1 worker");
         assert!(
@@ -84,11 +84,12 @@ impl<T> Registry<T> {
             "filch-scheduler-core: Registry::new: steal_rounds must be at least 1"
         );
         assert!(
-            config.deque_capacity >= 1,
-            "filch-scheduler-core: Registry::new: deque_capacity must be at least 1"
+            config.steal_limit >= 1,
+            "filch-scheduler-core: Registry::new: steal_limit must be at least 1"
         );
-        let deques: Vec<_> = (0..workers).map(|_| bounded::Worker::new_lifo(config.deque_capacity)).collect();
-        let stealers = deques.iter().map(bounded::Worker::stealer).collect();
+        let deques: Vec<_> =
+            (0..workers).map(|_| Deque::with_capacity(config.flavor, config.deque_capacity)).collect();
+        let stealers = deques.iter().map(Deque::stealer).collect();
         let counters: Box<[_]> = (0..workers).map(|_| Arc::new(WorkerCounters::default())).collect();
         let parkers = counters.iter().map(|counters| CountingPark::new(Arc::clone(counters)));
         Self {
@@ -152,7 +153,7 @@ impl<T> Registry<T> {
 
     /// Tasks queued in the injector and every deque now (a racy snapshot).
     pub fn queued(&self) -> usize {
-        self.injector.len() + self.stealers.iter().map(bounded::Stealer::len).sum::<usize>()
+        self.injector.len() + self.stealers.iter().map(Stealer::len).sum::<usize>()
     }
 
     /// Per-worker statistics, in worker order.
@@ -169,12 +170,12 @@ impl<T> Registry<T> {
         &self.injector
     }
 
-    pub(crate) fn stealers(&self) -> &[bounded::Stealer<T>] {
+    pub(crate) fn stealers(&self) -> &[Stealer<T>] {
         &self.stealers
     }
 
     /// Gives a dropped `Worker`'s deque back, with whatever it still holds.
-    pub(crate) fn return_deque(&self, index: usize, deque: bounded::Worker<T>) {
+    pub(crate) fn return_deque(&self, index: usize, deque: Deque<T>) {
         *lock(&self.deques[index]) = Some(deque);
     }
 }

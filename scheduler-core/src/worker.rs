@@ -4,8 +4,7 @@ use core::cell::{Cell, RefCell};
 use core::fmt;
 use core::mem::ManuallyDrop;
 
-use filch_deque::{bounded, Steal};
-use filch_injector::MAX_BATCH;
+use filch_deque::{Steal, Worker as Deque};
 use filch_sleep::{Sleeper, Slot};
 
 use crate::counting_park::CountingPark;
@@ -26,8 +25,9 @@ const INJECTOR_RETRIES: u32 = 4;
 ///    (fairness for outside submissions);
 /// 2. the own deque (newest first: the work-first order of a depth-first computation);
 /// 3. the injector, moving a batch into the own deque;
-/// 4. the other workers' deques, from a random victim on, stealing half of a victim's tasks
-///    (oldest first) into the own deque, for at most
+/// 4. the other workers' deques, from a random victim on, skipping those that look empty, and
+///    stealing about half of a victim's tasks (oldest first, at most
+///    [`steal_limit`](crate::CoreConfig::steal_limit)) into the own deque, for at most
 ///    [`steal_rounds`](crate::CoreConfig::steal_rounds) passes.
 ///
 /// [`wait_for_task`](Worker::wait_for_task) adds the last step: spin, yield, then sleep until
@@ -56,7 +56,7 @@ pub struct Worker<'r, T> {
     registry: &'r Registry<T>,
     index: usize,
     /// Taken from the registry; given back in `drop`.
-    deque: ManuallyDrop<bounded::Worker<T>>,
+    deque: ManuallyDrop<Deque<T>>,
     sleeper: RefCell<Sleeper<'r, CountingPark, Box<[Slot<CountingPark>]>>>,
     counters: &'r WorkerCounters,
     /// Calls of `find_task`, for the injector interval.
@@ -69,7 +69,7 @@ impl<'r, T> Worker<'r, T> {
     pub(crate) fn new(
         registry: &'r Registry<T>,
         index: usize,
-        deque: bounded::Worker<T>,
+        deque: Deque<T>,
         sleeper: Sleeper<'r, CountingPark, Box<[Slot<CountingPark>]>>,
         counters: &'r WorkerCounters,
     ) -> Self {
@@ -96,26 +96,17 @@ impl<'r, T> Worker<'r, T> {
         self.registry
     }
 
-    /// Pushes `task` onto this worker's deque (the injector if the deque is full), and wakes a
-    /// sleeping worker to steal it if nobody is searching.
+    /// Pushes `task` onto this worker's deque, and wakes a sleeping worker to steal it if
+    /// nobody is searching.
     ///
     /// The wake-up is a cheap hint (one relaxed load when nobody is asleep): a wake-up it misses
     /// costs parallelism, never progress, since this worker runs its own deque.
     pub fn push(&self, task: T) {
-        if let Err(task) = self.try_push(task) {
-            self.registry.injector().push(task);
-        }
-    }
-
-    /// Pushes `task` onto this worker's deque, or hands it back if the deque is full; wakes a
-    /// sleeper as [`push`](Worker::push) does.
-    pub fn try_push(&self, task: T) -> Result<(), T> {
-        self.deque.push(task)?;
+        self.deque.push(task);
         let (sleepy, searching) = self.registry.sleep().sleepy_and_searching();
         if sleepy > 0 && searching == 0 {
             self.registry.sleep().notify_one();
         }
-        Ok(())
     }
 
     /// Pops this worker's newest task, without looking anywhere else.
@@ -190,18 +181,11 @@ impl<'r, T> Worker<'r, T> {
 
     /// Takes a batch from the injector: returns one task, moves the rest into the own deque.
     fn take_from_injector(&self) -> Option<T> {
-        let injector = self.registry.injector();
-        // Room is only ever freed by thieves, so a batch of `room` more always fits; the
-        // fallback push to the injector is for safety, not a path we expect.
-        let room = self.deque.capacity() - self.deque.len();
-        let limit = MAX_BATCH.min(room + 1);
+        let limit = self.registry.config().steal_limit;
         for _ in 0..INJECTOR_RETRIES {
-            let batch = injector.steal_batch_with_limit_and_pop_into(limit, |task| {
-                if let Err(task) = self.deque.push(task) {
-                    injector.push(task);
-                }
-            });
-            match batch {
+            match self.registry.injector().steal_batch_with_limit_and_pop_into(limit, |task| {
+                self.deque.push(task);
+            }) {
                 Steal::Success(task) => return Some(task),
                 Steal::Empty => return None,
                 Steal::Retry => {}
@@ -210,7 +194,7 @@ impl<'r, T> Worker<'r, T> {
         None
     }
 
-    /// Steals half of some victim's deque into the own deque and returns one of its tasks.
+    /// Steals about half of some victim's deque into the own deque and returns one of its tasks.
     fn steal(&self) -> Option<T> {
         let stealers = self.registry.stealers();
         let workers = stealers.len();
@@ -222,11 +206,16 @@ impl<'r, T> Worker<'r, T> {
             let mut lost_a_race = false;
             for offset in 0..workers {
                 let victim = (start + offset) % workers;
-                if victim == self.index {
+                // A look at the victim's length costs two loads; a steal attempt costs a fence (a
+                // process-wide barrier in the fence-free flavour), so idle searchers do not spend
+                // it on empty deques. A stale "empty" only skips the victim for this pass: the
+                // victim runs its own tasks anyway, so no task is stranded by it.
+                if victim == self.index || stealers[victim].is_empty() {
                     continue;
                 }
                 WorkerCounters::bump_owned(&self.counters.steal_attempts);
-                match stealers[victim].steal_batch_and_pop(&self.deque) {
+                let limit = self.registry.config().steal_limit;
+                match stealers[victim].steal_batch_with_limit_and_pop(&self.deque, limit) {
                     Steal::Success(task) => {
                         WorkerCounters::bump_owned(&self.counters.stolen);
                         return Some(task);

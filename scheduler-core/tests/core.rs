@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use filch_scheduler_core::{CoreConfig, Registry, Task, Worker};
+use filch_scheduler_core::{CoreConfig, Flavor, Registry, Task, Worker};
 
 /// A labelled task that records its label when run, and counts its drops.
 struct Labelled {
@@ -75,17 +75,51 @@ fn the_injector_is_looked_at_first_every_interval() {
 }
 
 #[test]
-fn a_full_deque_overflows_into_the_injector() {
+fn a_deque_grows_past_its_initial_capacity() {
     let fixture = Fixture::new();
     let registry = Registry::new(2, CoreConfig { deque_capacity: 4, ..config() });
     let worker = registry.worker(0);
-    for label in 0..10 {
+    for label in 0..100 {
         worker.push(fixture.task(label));
     }
-    assert!(registry.queued() == 10);
-    let mut ran = fixture.drain(&worker);
-    ran.sort_unstable();
-    assert_eq!(ran, (0..10).collect::<Vec<_>>());
+    assert_eq!(registry.queued(), 100);
+    assert_eq!(fixture.drain(&worker), (0..100).rev().collect::<Vec<_>>());
+}
+
+#[test]
+fn every_flavour_schedules_every_task_once() {
+    for flavor in [Flavor::Lifo, Flavor::Fifo, Flavor::LifoFenceFree] {
+        let fixture = Fixture::new();
+        let registry = Registry::new(2, CoreConfig { flavor, ..config() });
+        let owner = registry.worker(0);
+        let thief = registry.worker(1);
+        for label in 0..20 {
+            owner.push(fixture.task(label));
+        }
+        let mut ran = fixture.drain(&thief);
+        ran.extend(fixture.drain(&owner));
+        ran.sort_unstable();
+        assert_eq!(ran, (0..20).collect::<Vec<_>>(), "{flavor:?}");
+    }
+}
+
+#[test]
+fn a_steal_moves_at_most_steal_limit_tasks() {
+    let fixture = Fixture::new();
+    let registry = Registry::new(2, CoreConfig { steal_limit: 3, ..config() });
+    let owner = registry.worker(0);
+    let thief = registry.worker(1);
+    for label in 0..40 {
+        owner.push(fixture.task(label));
+    }
+    let first = thief.find_task().unwrap();
+    assert_eq!(first.label, 0);
+    assert_eq!(registry.queued(), 39);
+    let mut moved = Vec::new();
+    while let Some(task) = thief.pop() {
+        moved.push(task.label);
+    }
+    assert_eq!(moved, [2, 1]);
 }
 
 #[test]
@@ -108,14 +142,13 @@ fn a_thief_takes_half_of_a_victims_deque_oldest_first() {
 }
 
 #[test]
-fn failed_steals_are_counted() {
+fn victims_that_look_empty_cost_no_steal_attempt() {
     let registry = Registry::<Labelled>::new(3, config());
     let worker = registry.worker(0);
     assert!(worker.find_task().is_none());
     let stats = registry.statistics()[0];
-    assert_eq!(stats.steal_attempts, 2);
-    assert_eq!(stats.failed_steals, 2);
-    assert_eq!(stats.steal_failure_rate(), 1.0);
+    assert_eq!((stats.steal_attempts, stats.failed_steals), (0, 0));
+    assert_eq!(stats.steal_failure_rate(), 0.0);
 }
 
 #[test]

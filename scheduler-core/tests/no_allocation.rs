@@ -1,7 +1,7 @@
 //! The join path allocates nothing: a counting global allocator around joins in a pool.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use filch_scheduler_core::ThreadPoolBuilder;
 
@@ -41,8 +41,30 @@ fn fib(n: u64) -> u64 {
 fn join_does_not_allocate_whether_or_not_b_is_stolen() {
     for threads in [1, 2] {
         let pool = ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        // Warm up: the workers' first steals and parks, and the thread-locals, may allocate once.
+        // Warm up: a worker's first steal registers it with the deque's epoch collector, and its
+        // first park and thread-local use may allocate, once per thread. Force a steal by each.
         pool.install(|| fib(20));
+        if threads == 2 {
+            for _ in 0..10_000 {
+                if pool.statistics().iter().all(|worker| worker.stolen > 0) {
+                    break;
+                }
+                let stolen = AtomicBool::new(false);
+                pool.install(|| {
+                    filch_scheduler_core::join(
+                        || {
+                            // Bounded: if the other worker is slow to wake, `b` is popped back.
+                            let start = std::time::Instant::now();
+                            while !stolen.load(Ordering::Acquire) && start.elapsed().as_millis() < 10 {
+                                std::hint::spin_loop();
+                            }
+                        },
+                        || stolen.store(true, Ordering::Release),
+                    )
+                });
+            }
+            assert!(pool.statistics().iter().all(|worker| worker.stolen > 0), "warm-up steals");
+        }
         let allocations = pool.install(|| {
             let before = ALLOCATIONS.load(Ordering::Relaxed);
             assert_eq!(fib(25), 75025);

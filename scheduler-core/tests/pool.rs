@@ -42,7 +42,7 @@ fn join_from_outside_any_pool_uses_the_global_pool() {
 #[test]
 fn pool_join_runs_in_that_pool() {
     let pool = pool(2);
-    let (a, b) = pool.join(|| pool_index(), || pool_index());
+    let (a, b) = pool.join(pool_index, pool_index);
     assert!(a.is_some() && b.is_some());
 }
 
