@@ -1,21 +1,74 @@
-//! The current thread's worker, if it is one: a thread-local pointer.
+//! The current thread's worker, if it is one: a pointer per thread.
 //!
-//! The facade has no `thread_local!`, and under loom and shuttle all model threads share one OS
-//! thread, so the macro comes from the model checker when one is selected.
+//! Natively a `thread_local!`. Under loom and shuttle every model thread runs on one OS thread, so
+//! a std thread-local would be shared between them; there the pointer lives in a table keyed by
+//! the facade's (model) thread id. The table is bookkeeping, not a synchronisation under test, so
+//! it uses a plain std mutex. Which one runs is decided at compile time from the facade's
+//! backend, so this crate needs no model checker of its own.
 
 use core::cell::Cell;
+use std::sync::Mutex;
 
-#[cfg(loom)]
-loom::thread_local! {
-    pub(crate) static CURRENT: Cell<*const ()> = Cell::new(core::ptr::null());
+use filch_sync::thread::{self, ThreadId};
+
+/// True when the facade runs on model threads.
+const MODEL_THREADS: bool = same(filch_sync::BACKEND, "loom") || same(filch_sync::BACKEND, "shuttle");
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-#[cfg(all(not(loom), feature = "shuttle"))]
-shuttle::thread_local! {
-    pub(crate) static CURRENT: Cell<*const ()> = Cell::new(core::ptr::null());
-}
-
-#[cfg(not(any(loom, feature = "shuttle")))]
 std::thread_local! {
-    pub(crate) static CURRENT: Cell<*const ()> = const { Cell::new(core::ptr::null()) };
+    static CURRENT: Cell<*const ()> = const { Cell::new(core::ptr::null()) };
+}
+
+/// A worker pointer kept in the model table.
+#[derive(Clone, Copy)]
+struct Pointer(*const ());
+
+// SAFETY: the table only stores and returns the pointer; it is dereferenced only on the thread
+// that published it (`WorkerThread::with_current`).
+unsafe impl Send for Pointer {}
+
+/// Model threads' pointers, by model thread id.
+static MODEL_CURRENT: Mutex<Vec<(ThreadId, Pointer)>> = Mutex::new(Vec::new());
+
+fn model_table() -> std::sync::MutexGuard<'static, Vec<(ThreadId, Pointer)>> {
+    // A panic while holding it cannot leave the vector inconsistent for our uses.
+    MODEL_CURRENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The current thread's worker pointer (null outside every pool).
+pub(crate) fn get() -> *const () {
+    if MODEL_THREADS {
+        let me = thread::current().id();
+        model_table().iter().find(|(id, _)| *id == me).map_or(core::ptr::null(), |(_, pointer)| pointer.0)
+    } else {
+        CURRENT.with(Cell::get)
+    }
+}
+
+/// Sets the current thread's worker pointer (null to clear it).
+pub(crate) fn set(pointer: *const ()) {
+    if MODEL_THREADS {
+        let me = thread::current().id();
+        let mut table = model_table();
+        table.retain(|(id, _)| *id != me);
+        if !pointer.is_null() {
+            table.push((me, Pointer(pointer)));
+        }
+    } else {
+        CURRENT.with(|current| current.set(pointer));
+    }
 }

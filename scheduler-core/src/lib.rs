@@ -41,9 +41,10 @@
 //! assert_eq!(stats.len(), 2);
 //! ```
 //!
-//! # Features
-//! - `shuttle`: run on shuttle's threads (the facade's shuttle backend), for randomized
-//!   schedule tests. `--cfg loom` selects loom the same way.
+//! # Model checking
+//! The crate takes every atomic, lock and thread from `filch-sync`, so selecting the facade's
+//! loom (`--cfg loom`) or shuttle (feature `filch-sync/shuttle`) backend runs the whole pool on
+//! model threads; `verification/tests/{loom,shuttle}_scheduler.rs` do that.
 
 mod build_error;
 mod config;

@@ -4,7 +4,7 @@ use core::ptr;
 
 use filch_sync::Arc;
 
-use crate::current::CURRENT;
+use crate::current;
 use crate::job_ref::JobRef;
 use crate::shared::Shared;
 use crate::Worker;
@@ -39,23 +39,18 @@ impl<'a> WorkerThread<'a> {
         struct Clear;
         impl Drop for Clear {
             fn drop(&mut self) {
-                CURRENT.with(|current| current.set(ptr::null()));
+                current::set(ptr::null());
             }
         }
-        CURRENT.with(|current| {
-            assert!(
-                current.get().is_null(),
-                "filch-scheduler-core: a thread cannot be a worker of two pools"
-            );
-            current.set(ptr::from_ref(self).cast());
-        });
+        assert!(current::get().is_null(), "filch-scheduler-core: a thread cannot be a worker of two pools");
+        current::set(ptr::from_ref(self).cast());
         let _clear = Clear;
         body();
     }
 
     /// Calls `body` with the current thread's worker, or `None` on a thread outside every pool.
     pub(crate) fn with_current<R>(body: impl FnOnce(Option<&WorkerThread<'_>>) -> R) -> R {
-        let current = CURRENT.with(|current| current.get());
+        let current = current::get();
         // SAFETY: a non-null pointer was published by `run_as_current` on this thread, whose frame
         // holds the `WorkerThread` until it clears the pointer; `body` runs inside that frame
         // (we are called from a task that `run_as_current`'s body runs). Only shared references
