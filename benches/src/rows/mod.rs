@@ -2,8 +2,11 @@
 
 use crate::{Comparison, Config};
 
+pub mod deque;
+
 /// Every row, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
-    let _ = config;
-    Vec::new()
+    let mut rows = Vec::new();
+    rows.extend(deque::rows(config));
+    rows
 }
