@@ -224,49 +224,41 @@ impl<T> Injector<T> {
 
     /// Claims between 1 and `limit` slots at the head, all in one block.
     fn claim(&self, limit: usize) -> Result<StolenRun<'_, T>, Miss> {
-        let backoff = Backoff::new();
-        loop {
-            // Acquire: pairs with the Release store of the index in `advance_head`, so the block we
-            // load below is this lap's.
-            let head = self.head.index.load(Ordering::Acquire);
-            let offset = head % LAP;
-            if offset == BLOCK_CAP {
-                // The consumer that took the block's last slot is moving the head to the next block.
-                backoff.snooze();
-                continue;
-            }
-            // Acquire: pairs with the Release store of the block in `advance_head`.
-            let block = self.head.block.load(Ordering::Acquire);
-            // SeqCst fence: orders our load of the head before the load of the tail, and puts it in
-            // the total order with the producers' SeqCst claims, so a push that returned before this
-            // steal started is seen.
-            fence(Ordering::SeqCst);
-            let tail = self.tail.index.load(Ordering::Relaxed);
-            if items_before(tail) <= items_before(head) {
-                return Err(Miss::Empty);
-            }
-            let available = if tail / LAP == head / LAP { tail % LAP - offset } else { BLOCK_CAP - offset };
-            let count = limit.min(available);
-            // SeqCst: part of the total order with the producers' claims (see above); Relaxed on
-            // failure: a lost race is reported as Retry.
-            match self.head.index.compare_exchange_weak(
-                head,
-                head + count,
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    // SAFETY: as in `reserve`: the head index did not move between our loads and the
-                    // claim, so `block` is this lap's block, and our claimed slots keep it alive.
-                    let block = unsafe { NonNull::new_unchecked(block) };
-                    if offset + count == BLOCK_CAP {
-                        self.advance_head(block, head + count);
-                    }
-                    // SAFETY: our claim moved the head over exactly `offset..offset + count`.
-                    return Ok(unsafe { StolenRun::new(block, offset, offset + count, &self.cache) });
+        // Acquire: pairs with the Release store of the index in `advance_head`, so the block we
+        // load below is this lap's.
+        let head = self.head.index.load(Ordering::Acquire);
+        let offset = head % LAP;
+        if offset == BLOCK_CAP {
+            // The consumer that took the block's last slot is moving the head to the next block:
+            // a race lost to it, reported rather than waited out.
+            return Err(Miss::Retry);
+        }
+        // Acquire: pairs with the Release store of the block in `advance_head`.
+        let block = self.head.block.load(Ordering::Acquire);
+        // SeqCst fence: orders our load of the head before the load of the tail, and puts it in
+        // the total order with the producers' SeqCst claims, so a push that returned before this
+        // steal started is seen.
+        fence(Ordering::SeqCst);
+        let tail = self.tail.index.load(Ordering::Relaxed);
+        if items_before(tail) <= items_before(head) {
+            return Err(Miss::Empty);
+        }
+        let available = if tail / LAP == head / LAP { tail % LAP - offset } else { BLOCK_CAP - offset };
+        let count = limit.min(available);
+        // SeqCst: part of the total order with the producers' claims (see above); Relaxed on
+        // failure: a lost race is reported as Retry (strong CAS: no spurious Retry).
+        match self.head.index.compare_exchange(head, head + count, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => {
+                // SAFETY: as in `reserve`: the head index did not move between our loads and the
+                // claim, so `block` is this lap's block, and our claimed slots keep it alive.
+                let block = unsafe { NonNull::new_unchecked(block) };
+                if offset + count == BLOCK_CAP {
+                    self.advance_head(block, head + count);
                 }
-                Err(_) => return Err(Miss::Retry),
+                // SAFETY: our claim moved the head over exactly `offset..offset + count`.
+                Ok(unsafe { StolenRun::new(block, offset, offset + count, &self.cache) })
             }
+            Err(_) => Err(Miss::Retry),
         }
     }
 

@@ -1,0 +1,152 @@
+//! loom models of filch-injector: every interleaving (up to the preemption bound) of small
+//! scenarios. Under loom a block holds 2 slots, so three or four items cross a block boundary,
+//! free a block and reuse it through the one-block cache.
+#![cfg(loom)]
+
+use filch_injector::{Injector, Steal};
+use filch_sync::{thread, Arc};
+use filch_verification::ledger::{Ledger, Tracked};
+
+/// Makes `attempts` steal calls and keeps what they take. Bounded on purpose: a retry loop
+/// would let loom schedule one thread's retries forever.
+fn steal_attempts<T>(injector: &Injector<T>, attempts: usize) -> Vec<T> {
+    (0..attempts).filter_map(|_| injector.steal().success()).collect()
+}
+
+/// Drains what is left, single-threaded (every other thread is joined).
+fn drain<T>(injector: &Injector<T>) -> Vec<T> {
+    let mut rest = Vec::new();
+    loop {
+        match injector.steal() {
+            Steal::Success(item) => rest.push(item),
+            Steal::Retry => panic!("Retry with no other thread running"),
+            Steal::Empty => return rest,
+        }
+    }
+}
+
+/// Items are `(producer, sequence)`; checks per-producer FIFO within one consumer's view.
+fn assert_fifo_per_producer(taken: &[(usize, usize)]) {
+    for producer in 0..2 {
+        let mine: Vec<usize> = taken.iter().filter(|(p, _)| *p == producer).map(|(_, i)| *i).collect();
+        assert!(mine.windows(2).all(|w| w[0] < w[1]), "producer {producer} out of order: {taken:?}");
+    }
+}
+
+#[test]
+fn two_producers_one_consumer_keep_each_producers_order() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        let producers: Vec<_> = (0..2)
+            .map(|p| {
+                let injector = Arc::clone(&injector);
+                thread::spawn(move || {
+                    injector.push((p, 0));
+                    injector.push((p, 1));
+                })
+            })
+            .collect();
+        let mut taken = steal_attempts(&injector, 2);
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        taken.extend(drain(&injector));
+        assert_fifo_per_producer(&taken);
+        let mut sorted = taken.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [(0, 0), (0, 1), (1, 0), (1, 1)]);
+    });
+}
+
+#[test]
+fn one_producer_two_consumers_take_each_item_once_in_order() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let injector = Arc::clone(&injector);
+                thread::spawn(move || steal_attempts(&injector, 2))
+            })
+            .collect();
+        for i in 0..3 {
+            injector.push(i);
+        }
+        let mut all = Vec::new();
+        for consumer in consumers {
+            let taken = consumer.join().unwrap();
+            assert!(taken.windows(2).all(|w| w[0] < w[1]), "one consumer saw {taken:?}");
+            all.extend(taken);
+        }
+        all.extend(drain(&injector));
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2]);
+    });
+}
+
+#[test]
+fn push_and_steal_across_a_block_boundary() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        injector.push(0);
+        let producer = {
+            let injector = Arc::clone(&injector);
+            // Items 1 and 2 fill the first block and open the second one.
+            thread::spawn(move || injector.push_batch([1, 2]))
+        };
+        // Taking the last slot of the first block frees it into the cache.
+        let mut taken = steal_attempts(&injector, 2);
+        producer.join().unwrap();
+        injector.push(3);
+        taken.extend(drain(&injector));
+        assert_eq!(taken, [0, 1, 2, 3]);
+    });
+}
+
+#[test]
+fn batch_steal_racing_steal_takes_each_item_once() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        injector.push_batch([0, 1, 2]);
+        let thief = {
+            let injector = Arc::clone(&injector);
+            thread::spawn(move || {
+                let mut batch = Vec::new();
+                let result = injector.steal_batch_with_limit_into(3, |item| batch.push(item));
+                match result {
+                    Steal::Success(count) => assert_eq!(count, batch.len()),
+                    Steal::Empty | Steal::Retry => assert!(batch.is_empty()),
+                }
+                batch
+            })
+        };
+        let single = injector.steal().success();
+        let batch = thief.join().unwrap();
+        assert!(batch.windows(2).all(|w| w[0] < w[1]), "batch out of order: {batch:?}");
+        let mut all: Vec<i32> = batch.into_iter().chain(single).chain(drain(&injector)).collect();
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2]);
+    });
+}
+
+#[test]
+fn dropping_with_items_drops_each_once() {
+    loom::model(|| {
+        let drops = Arc::new(Ledger::new(3));
+        let injector = Arc::new(Injector::new());
+        injector.push(Tracked::new(0, &drops));
+        let producer = {
+            let injector = Arc::clone(&injector);
+            let drops = Arc::clone(&drops);
+            thread::spawn(move || injector.push_batch([Tracked::new(1, &drops), Tracked::new(2, &drops)]))
+        };
+        let consumer = {
+            let injector = Arc::clone(&injector);
+            thread::spawn(move || drop(injector.steal()))
+        };
+        producer.join().unwrap();
+        consumer.join().unwrap();
+        // The last handle drops the injector with whatever is left, across a block boundary.
+        drop(injector);
+        drops.assert_each_recorded_once();
+    });
+}
