@@ -154,8 +154,9 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
         // fence in `Sleeper::prepare` (store-load both sides): either we see the worker sleepy,
         // or its final check sees the work.
         fence(Ordering::SeqCst);
-        // Acquire: pairs with the announcing RMW in `prepare` (a release sequence), so the
-        // slots we scan show every worker this count includes as at least SLEEPY.
+        // Acquire: pairs with the announcing RMW in `prepare` (a release sequence), so the scan
+        // finds the slots this count promises. Not needed against lost wake-ups (the fences
+        // suffice; loom passes with Relaxed), only so a sleepy count rarely scans in vain.
         let state = self.state.load(Ordering::Acquire);
         self.wake_any(state)
     }
@@ -241,7 +242,8 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
                 return false;
             }
             // Release: publishes the caller's work to the worker's Acquire read of NOTIFIED (in
-            // `commit` or `cancel`), for the case where its final check missed the work.
+            // `commit` or `cancel`), so its first look after waking finds it. (Without it the
+            // work is still found after the worker announces again; DESIGN.md.)
             match slot.state.compare_exchange(current, NOTIFIED, Ordering::Release, Ordering::Relaxed) {
                 Ok(_) => break,
                 Err(actual) => current = actual,
@@ -280,7 +282,8 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
     }
 
     /// A searcher stops searching because it found work (or its wait ended). If it was the
-    /// last searcher, notifiers may have skipped their wake-ups because of it: wake the next.
+    /// last searcher, notifiers may have skipped their wake-ups because of it: wake the next, so
+    /// their work runs in parallel with what this one found.
     pub(crate) fn leave_search(&self) {
         // SeqCst: a notifier that saw this searcher (and skipped) read `state` before this RMW,
         // so its fence precedes ours in `notify_one` below, and the worker we wake sees its work.
@@ -294,8 +297,8 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
     pub(crate) fn announce(&self, was_searching: bool) {
         let delta = if was_searching { SLEEPY_ONE.wrapping_sub(SEARCHING_ONE) } else { SLEEPY_ONE };
         // SeqCst RMW, then a SeqCst fence in the caller: the sleeper's half of the store-load
-        // pair (DESIGN.md). Release part: publishes the slot's SLEEPY to a notifier's Acquire
-        // load of `state`.
+        // pair (DESIGN.md). The fence alone serves the fenced notifiers; SeqCst here is what
+        // `notify_one_after_seqcst`'s fence-free SeqCst load pairs with.
         self.state.fetch_add(delta, Ordering::SeqCst);
     }
 

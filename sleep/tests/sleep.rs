@@ -194,7 +194,11 @@ fn a_searcher_makes_notify_one_defer_and_the_last_one_wakes_the_next() {
     });
     assert!(deferred, "notify_one must defer to a searcher");
     assert_eq!(found, 2);
-    assert_eq!(sleeper.commit(None), Wake::Notified, "the last searcher must wake the next worker");
+    assert_eq!(
+        sleeper.commit(Some(Duration::from_secs(10))),
+        Wake::Notified,
+        "the last searcher must wake the next worker"
+    );
     assert_eq!(sleep.sleepy_and_searching(), (0, 0));
 }
 

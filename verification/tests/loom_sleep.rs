@@ -45,15 +45,18 @@ fn two_workers_and_a_poster_consume_every_item_and_shut_down() {
         let shutdown = Arc::new(AtomicBool::new(false));
         let workers: Vec<_> = (0..2)
             .map(|index| {
-                let (sleep, items, shutdown) = (Arc::clone(&sleep), Arc::clone(&items), Arc::clone(&shutdown));
+                let (sleep, items, shutdown) =
+                    (Arc::clone(&sleep), Arc::clone(&items), Arc::clone(&shutdown));
                 thread::spawn(move || {
                     let mut me = sleep.worker(index);
                     let mut taken = 0;
                     // `find`: an item (true) or, with none left, shutdown (false).
-                    while me.idle(|| take(&items).map(|()| true).or_else(|| {
-                        // Acquire: pairs with the Release store of `shutdown`.
-                        shutdown.load(Ordering::Acquire).then_some(false)
-                    })) {
+                    while me.idle(|| {
+                        take(&items).map(|()| true).or_else(|| {
+                            // Acquire: pairs with the Release store of `shutdown`.
+                            shutdown.load(Ordering::Acquire).then_some(false)
+                        })
+                    }) {
                         taken += 1;
                     }
                     taken
