@@ -2,7 +2,8 @@
 //!
 //! Natively a `thread_local!`. Under loom and shuttle every model thread runs on one OS thread, so
 //! a std thread-local would be shared between them; there the pointer lives in a table keyed by
-//! the facade's (model) thread id. The table is bookkeeping, not a synchronisation under test, so
+//! the OS thread (test harnesses run several models at once, each on its own OS thread, with
+//! overlapping model thread ids) and the facade's model thread id. The table is bookkeeping, not a synchronisation under test, so
 //! it uses a plain std mutex. Which one runs is decided at compile time from the facade's
 //! backend, so this crate needs no model checker of its own.
 
@@ -10,6 +11,9 @@ use core::cell::Cell;
 use std::sync::Mutex;
 
 use filch_sync::thread::{self, ThreadId};
+
+/// A model thread: the OS thread running the model, and the model's own thread id.
+type ModelThread = (std::thread::ThreadId, ThreadId);
 
 /// True when the facade runs on model threads.
 const MODEL_THREADS: bool = same(filch_sync::BACKEND, "loom") || same(filch_sync::BACKEND, "shuttle");
@@ -42,9 +46,9 @@ struct Pointer(*const ());
 unsafe impl Send for Pointer {}
 
 /// Model threads' pointers, by model thread id.
-static MODEL_CURRENT: Mutex<Vec<(ThreadId, Pointer)>> = Mutex::new(Vec::new());
+static MODEL_CURRENT: Mutex<Vec<(ModelThread, Pointer)>> = Mutex::new(Vec::new());
 
-fn model_table() -> std::sync::MutexGuard<'static, Vec<(ThreadId, Pointer)>> {
+fn model_table() -> std::sync::MutexGuard<'static, Vec<(ModelThread, Pointer)>> {
     // A panic while holding it cannot leave the vector inconsistent for our uses.
     MODEL_CURRENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -52,7 +56,7 @@ fn model_table() -> std::sync::MutexGuard<'static, Vec<(ThreadId, Pointer)>> {
 /// The current thread's worker pointer (null outside every pool).
 pub(crate) fn get() -> *const () {
     if MODEL_THREADS {
-        let me = thread::current().id();
+        let me = (std::thread::current().id(), thread::current().id());
         model_table().iter().find(|(id, _)| *id == me).map_or(core::ptr::null(), |(_, pointer)| pointer.0)
     } else {
         CURRENT.with(Cell::get)
@@ -62,7 +66,7 @@ pub(crate) fn get() -> *const () {
 /// Sets the current thread's worker pointer (null to clear it).
 pub(crate) fn set(pointer: *const ()) {
     if MODEL_THREADS {
-        let me = thread::current().id();
+        let me = (std::thread::current().id(), thread::current().id());
         let mut table = model_table();
         table.retain(|(id, _)| *id != me);
         if !pointer.is_null() {

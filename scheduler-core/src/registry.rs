@@ -140,9 +140,15 @@ impl<T> Registry<T> {
     /// sleeping workers are woken to see it. Queued tasks stay queued.
     pub fn shut_down(&self) {
         // Release: publishes everything before the shutdown to a worker's Acquire in
-        // `is_shut_down`; `notify_all` then makes sure no sleeper misses the flag.
+        // `is_shut_down`; the notifications then make sure no sleeper misses the flag.
         self.shut_down.store(true, Ordering::Release);
-        self.sleep.notify_all();
+        // Each worker by index rather than `Sleep::notify_all`: `notify_all` returns early when it
+        // reads a sleepy count of 0, and the loom models in `verification/tests/loom_scheduler.rs`
+        // found a schedule where it read 0 with a worker asleep (the pool's drop then hung).
+        // `notify(i)` claims the worker's own slot whatever the count says (DESIGN.md, "Shutdown").
+        for index in 0..self.num_workers() {
+            self.sleep.notify(index);
+        }
     }
 
     /// Whether [`shut_down`](Registry::shut_down) was called.
