@@ -35,38 +35,26 @@ impl<T> Buffer<T> {
         drop(unsafe { Box::from_raw(buffer) });
     }
 
-    /// How many slots the ring has.
-    #[inline]
-    pub(crate) fn capacity(&self) -> u32 {
-        self.mask.wrapping_add(1)
-    }
-
     #[inline]
     fn slot(&self, index: u32) -> &UnsafeCell<MaybeUninit<T>> {
         // SAFETY: `index & mask` is below `slots.len() == mask + 1`.
         unsafe { self.slots.get_unchecked((index & self.mask) as usize) }
     }
 
-    /// Moves `item` into the slot of `index`, forgetting whatever bits were there.
-    ///
-    /// # Safety
-    /// No other thread reads or writes the slot of `index` during the call.
+    /// A copyable view of the slots, for the owner's hot paths.
     #[inline]
-    pub(crate) unsafe fn write(&self, index: u32, item: T) {
-        // SAFETY: exclusive access to the slot is the caller's contract.
-        self.slot(index).with_mut(|slot| unsafe { slot.write(MaybeUninit::new(item)) });
+    pub(crate) fn slots(&self) -> Slots<T> {
+        Slots { base: self.slots.as_ptr(), mask: self.mask }
     }
 
-    /// Moves the item out of the slot of `index`.
+    /// Moves the item out of the slot of `index`; see [`Slots::read`].
     ///
     /// # Safety
-    /// The slot holds an initialised item written before this call (happens-before), no thread
-    /// writes the slot during the call, and the caller becomes the item's only owner (nobody else
-    /// will read this item out of any buffer).
+    /// As for [`Slots::read`].
     #[inline]
     pub(crate) unsafe fn read(&self, index: u32) -> T {
-        // SAFETY: the slot is initialised and ours to move out of (the caller's contract).
-        self.slot(index).with(|slot| unsafe { slot.read().assume_init() })
+        // SAFETY: the caller meets `Slots::read`'s contract, and `self` is alive for the call.
+        unsafe { self.slots().read(index) }
     }
 
     /// Copies the bits of indices `start..end` (wrapping) from `source` into this buffer.
@@ -89,5 +77,62 @@ impl<T> Buffer<T> {
             });
             index = index.wrapping_add(1);
         }
+    }
+}
+
+/// The slots of one [`Buffer`], by pointer: what the owner caches so that its `push` and `pop`
+/// reach a slot with one load less than through the buffer.
+///
+/// Valid while its buffer is allocated; every method's contract includes that.
+pub(crate) struct Slots<T> {
+    base: *const UnsafeCell<MaybeUninit<T>>,
+    mask: u32,
+}
+
+impl<T> Clone for Slots<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Slots<T> {}
+
+impl<T> Slots<T> {
+    /// How many slots the ring has.
+    #[inline]
+    pub(crate) fn capacity(self) -> u32 {
+        self.mask.wrapping_add(1)
+    }
+
+    /// # Safety
+    /// The buffer these slots belong to is allocated.
+    #[inline]
+    unsafe fn slot<'a>(self, index: u32) -> &'a UnsafeCell<MaybeUninit<T>> {
+        // SAFETY: `index & mask` is below the slot count, and the buffer is allocated (the
+        // caller's contract); the pointer comes from the slice, so it covers every slot.
+        unsafe { &*self.base.add((index & self.mask) as usize) }
+    }
+
+    /// Moves `item` into the slot of `index`, forgetting whatever bits were there.
+    ///
+    /// # Safety
+    /// The buffer is allocated, and no other thread reads or writes the slot of `index` during
+    /// the call.
+    #[inline]
+    pub(crate) unsafe fn write(self, index: u32, item: T) {
+        // SAFETY: the buffer is allocated and the slot ours alone (the caller's contract).
+        unsafe { self.slot(index) }.with_mut(|slot| unsafe { slot.write(MaybeUninit::new(item)) });
+    }
+
+    /// Moves the item out of the slot of `index`.
+    ///
+    /// # Safety
+    /// The buffer is allocated; the slot holds an initialised item written before this call
+    /// (happens-before); no thread writes the slot during the call; and the caller becomes the
+    /// item's only owner (nobody else will read this item out of any buffer).
+    #[inline]
+    pub(crate) unsafe fn read(self, index: u32) -> T {
+        // SAFETY: the buffer is allocated and the slot initialised and ours to move out of.
+        unsafe { self.slot(index) }.with(|slot| unsafe { slot.read().assume_init() })
     }
 }

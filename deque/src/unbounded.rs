@@ -14,7 +14,7 @@ use filch_sync::asymmetric_fence;
 use filch_sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use filch_sync::{Arc, CachePadded};
 
-use crate::buffer::Buffer;
+use crate::buffer::{Buffer, Slots};
 use crate::flavor::Flavor;
 use crate::head::Head;
 use crate::reclaim::{Reclaimer, SHRINKS_AUTOMATICALLY};
@@ -131,6 +131,10 @@ pub struct Worker<T> {
     back: Cell<u32>,
     /// The owner's copy of `inner.buffer` (it is the only writer).
     buffer: Cell<*mut Buffer<T>>,
+    /// The slots of `buffer`, cached for `push` and `pop`.
+    slots: Cell<Slots<T>>,
+    /// `pop` halves the buffer when fewer than this many slots are in use (0: at the minimum).
+    shrink_below: Cell<u32>,
     flavor: Flavor,
     /// `Cell`s already make the type `!Sync`; this says so on purpose.
     _not_sync: PhantomData<Cell<()>>,
@@ -191,6 +195,9 @@ impl<T> Worker<T> {
             inner: Arc::new(inner),
             back: Cell::new(0),
             buffer: Cell::new(buffer),
+            // SAFETY: `buffer` was just allocated.
+            slots: Cell::new(unsafe { (*buffer).slots() }),
+            shrink_below: Cell::new(0),
             flavor,
             _not_sync: PhantomData,
         }
@@ -208,7 +215,7 @@ impl<T> Worker<T> {
 
     /// How many items the current buffer holds before it must grow.
     pub fn capacity(&self) -> usize {
-        self.buffer_ref().capacity() as usize
+        self.slots.get().capacity() as usize
     }
 
     /// How many items the deque holds (a thief may take some at any moment).
@@ -223,13 +230,6 @@ impl<T> Worker<T> {
         self.len() == 0
     }
 
-    #[inline]
-    fn buffer_ref(&self) -> &Buffer<T> {
-        // SAFETY: the owner's buffer is live: only the owner replaces and retires buffers, and it
-        // updates this cache when it does.
-        unsafe { &*self.buffer.get() }
-    }
-
     /// Pushes `item` at the back; returns true when the deque was empty just before (as seen by
     /// the owner: a concurrent steal may have emptied it a moment earlier, then this says false).
     ///
@@ -240,14 +240,16 @@ impl<T> Worker<T> {
         // Acquire: pairs with the Release in `finish_steal`: a thief's copy out of a slot happens
         // before we see `steal` past it and write the slot again below.
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
-        let mut buffer = self.buffer_ref();
-        if back.wrapping_sub(head.steal) >= buffer.capacity() {
-            self.resize(grown(buffer.capacity(), "push"), head.steal);
-            buffer = self.buffer_ref();
+        let mut slots = self.slots.get();
+        if back.wrapping_sub(head.steal) >= slots.capacity() {
+            self.resize(grown(slots.capacity(), "push"), head.steal);
+            slots = self.slots.get();
         }
-        // SAFETY: `back - steal < capacity`, so the slot of `back` holds no index a thief may be
-        // copying (thieves copy only from `steal..real`), and only the owner writes slots.
-        unsafe { buffer.write(back, item) };
+        // SAFETY: the owner's cached slots are those of the current buffer, which only the owner
+        // retires (refreshing the cache). `back - steal < capacity`, so the slot of `back` holds no
+        // index a thief may be copying (thieves copy only from `steal..real`), and only the owner
+        // writes slots.
+        unsafe { slots.write(back, item) };
         // Release: publishes the slot (and any new buffer) to a thief's Acquire load of `back`.
         self.inner.back.store(back.wrapping_add(1), Ordering::Release);
         self.back.set(back.wrapping_add(1));
@@ -293,9 +295,10 @@ impl<T> Worker<T> {
         let mut head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
         let len = head.len_to(index);
         if len > 0 {
-            // SAFETY: `real < index`, so by the fence argument (DESIGN.md) no thief can claim
-            // `index`; the owner wrote the slot itself, and holds the only copy from now on.
-            let item = unsafe { self.buffer_ref().read(index) };
+            // SAFETY: current buffer (as in `push`); `real < index`, so by the fence argument
+            // (DESIGN.md) no thief can claim `index`; the owner wrote the slot itself, and holds
+            // the only copy from now on.
+            let item = unsafe { self.slots.get().read(index) };
             self.back.set(index);
             self.shrink_if_sparse(head.steal, index);
             return Some(item);
@@ -325,8 +328,9 @@ impl<T> Worker<T> {
         // slots and buffer below it.
         self.inner.back.store(back, Ordering::Release);
         if won {
-            // SAFETY: our CAS claimed `index`; no thief copies it and we wrote it ourselves.
-            Some(unsafe { self.buffer_ref().read(index) })
+            // SAFETY: current buffer; our CAS claimed `index`; no thief copies it and we wrote
+            // it ourselves.
+            Some(unsafe { self.slots.get().read(index) })
         } else {
             None
         }
@@ -353,8 +357,9 @@ impl<T> Worker<T> {
                 Err(now) => head = Head::unpack(now),
             }
         }
-        // SAFETY: our CAS claimed `head.real`, which holds an item this thread pushed.
-        let item = unsafe { self.buffer_ref().read(head.real) };
+        // SAFETY: current buffer; our CAS claimed `head.real`, which holds an item this thread
+        // pushed.
+        let item = unsafe { self.slots.get().read(head.real) };
         self.shrink_if_sparse(head.after_owner_take().steal, back);
         Some(item)
     }
@@ -363,12 +368,8 @@ impl<T> Worker<T> {
     /// when full, so a push/pop pattern at the boundary does not resize every time).
     #[inline]
     fn shrink_if_sparse(&self, steal: u32, back: u32) {
-        let capacity = self.buffer_ref().capacity();
-        if SHRINKS_AUTOMATICALLY
-            && capacity > self.inner.min_capacity
-            && back.wrapping_sub(steal) < capacity / 4
-        {
-            self.resize(capacity / 2, steal);
+        if back.wrapping_sub(steal) < self.shrink_below.get() {
+            self.resize(self.slots.get().capacity() / 2, steal);
         }
     }
 
@@ -381,7 +382,7 @@ impl<T> Worker<T> {
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
         let in_use = back.wrapping_sub(head.steal) as usize;
         let needed = in_use.saturating_add(additional);
-        if needed > self.buffer_ref().capacity() as usize {
+        if needed > self.capacity() {
             self.resize(round_capacity(needed, "reserve"), head.steal);
         }
     }
@@ -394,7 +395,7 @@ impl<T> Worker<T> {
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
         let in_use = back.wrapping_sub(head.steal);
         let target = in_use.max(1).next_power_of_two().max(self.inner.min_capacity);
-        if target < self.buffer_ref().capacity() {
+        if target < self.slots.get().capacity() {
             self.resize(target, head.steal);
         }
     }
@@ -413,6 +414,10 @@ impl<T> Worker<T> {
         // Release: publishes the copied slots to a thief's Acquire load of `buffer`.
         self.inner.buffer.store(new, Ordering::Release);
         self.buffer.set(new);
+        // SAFETY: `new` is allocated and now current.
+        self.slots.set(unsafe { (*new).slots() });
+        let shrinks = SHRINKS_AUTOMATICALLY && capacity > self.inner.min_capacity;
+        self.shrink_below.set(if shrinks { capacity / 4 } else { 0 });
         // SAFETY: we are the owner, `old` was just replaced and is retired once.
         unsafe { self.inner.reclaimer.retire(old) };
     }
