@@ -19,10 +19,12 @@ pub(crate) const SEARCHING_ONE: usize = 1 << HALF;
 /// notifier that claimed it has taken its count away), so each half keeps a spare bit.
 const MAX_WORKERS: usize = (1 << (HALF - 1)) - 1;
 
+#[inline]
 pub(crate) fn sleepy(state: usize) -> usize {
     state & (SEARCHING_ONE - 1)
 }
 
+#[inline]
 pub(crate) fn searching(state: usize) -> usize {
     state >> HALF
 }
@@ -149,6 +151,7 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
     /// Call it after publishing the work, with any ordering (`Release` is enough): it begins
     /// with a `SeqCst` fence. A searcher it defers to finds the work, or, being the last
     /// searcher, checks again before sleeping, or wakes the next worker when it finds work.
+    #[inline]
     pub fn notify_one(&self) -> bool {
         // SeqCst fence: orders the caller's publication before our load of `state`, against the
         // fence in `Sleeper::prepare` (store-load both sides): either we see the worker sleepy,
@@ -166,6 +169,7 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
     /// `SeqCst` load, which on x86 is a plain load.
     ///
     /// Publishing with a weaker ordering and calling this can lose a wake-up; use `notify_one`.
+    #[inline]
     pub fn notify_one_after_seqcst(&self) -> bool {
         // SeqCst: the caller's SeqCst publication precedes this load in the single total order,
         // which stands in for the fence in `notify_one` (see DESIGN.md, "The cheap notifier").
@@ -219,11 +223,20 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
         &self.counters
     }
 
-    /// The common slow path of `notify_one*`, given the `state` it loaded.
+    /// The common tail of `notify_one*`, given the `state` it loaded: the fast path inline, the
+    /// scan out of line.
+    #[inline]
     fn wake_any(&self, state: usize) -> bool {
         if sleepy(state) == 0 || searching(state) != 0 {
             return false;
         }
+        self.claim_any()
+    }
+
+    /// Claims the first claimable worker, or counts a missed notification.
+    #[cold]
+    #[inline(never)]
+    fn claim_any(&self) -> bool {
         if (0..self.workers()).any(|index| self.claim(index)) {
             return true;
         }
