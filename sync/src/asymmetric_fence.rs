@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | Linux with `std`, membarrier available | `compiler_fence(SeqCst)` | `membarrier(PRIVATE_EXPEDITED)` |
 //! | anything else (no `std`, not Linux, syscall refused) | `fence(SeqCst)` | `fence(SeqCst)` |
-//! | loom, shuttle | `fence(SeqCst)` | `fence(SeqCst)` |
+//! | loom, shuttle, Miri | `fence(SeqCst)` | `fence(SeqCst)` |
 //!
 //! The fallback keeps both sides correct: two `SeqCst` fences are the symmetric protocol. The
 //! light side can only drop to a compiler fence once the heavy side is known to work, so the
@@ -67,7 +67,14 @@ pub fn heavy_is_expedited() -> bool {
     expedited::register()
 }
 
-#[cfg(all(target_os = "linux", feature = "std", not(loom), not(shuttle), not(feature = "shuttle")))]
+#[cfg(all(
+    target_os = "linux",
+    feature = "std",
+    not(loom),
+    not(shuttle),
+    not(feature = "shuttle"),
+    not(miri)
+))]
 mod expedited {
     use crate::atomic::{AtomicU8, Ordering};
 
@@ -125,7 +132,14 @@ mod expedited {
     }
 }
 
-#[cfg(not(all(target_os = "linux", feature = "std", not(loom), not(shuttle), not(feature = "shuttle"))))]
+#[cfg(not(all(
+    target_os = "linux",
+    feature = "std",
+    not(loom),
+    not(shuttle),
+    not(feature = "shuttle"),
+    not(miri)
+)))]
 mod expedited {
     pub(super) fn register() -> bool {
         false
