@@ -127,8 +127,10 @@ fn fifo_push_pop_vs_two_thieves() {
     push_pop_vs_thieves(Flavor::Fifo, 2);
 }
 
-/// Capacity 4, full: a thief batch-steals the oldest half while the owner refills every freed
-/// slot (a push onto a slot the thief is still copying would be a loom-detected race) and pops.
+/// Capacity 4, full: a thief batch-steals the oldest half while the owner waits to push two more
+/// items, which land in exactly the slots the thief is copying out (positions `+4`, `+5` share
+/// slots with `+0`, `+1`, across the index wrap): an overwrite before the thief's release is a
+/// loom-detected race. The owner spins with `yield_now`, so loom runs the thief in between.
 fn wrap_at_capacity_4(flavor: Flavor) {
     loom::model(move || {
         let owner = worker(flavor, 4);
@@ -136,17 +138,16 @@ fn wrap_at_capacity_4(flavor: Flavor) {
             owner.push(item).unwrap();
         }
         let thief = spawn_thief(owner.stealer(), batch_and_pop);
-        let mut next = 4;
-        let mut taken = Vec::new();
-        for _ in 0..2 {
-            match owner.push(next) {
-                Ok(()) => next += 1,
-                Err(_) => taken.extend(owner.pop()),
+        for item in 4..6 {
+            let mut item = item;
+            while let Err(refused) = owner.push(item) {
+                item = refused;
+                thread::yield_now();
             }
         }
-        taken.extend(thief.join().unwrap());
+        let mut taken = thief.join().unwrap();
         taken.extend(std::iter::from_fn(|| owner.pop()));
-        assert_each_once(taken, next);
+        assert_each_once(taken, 6);
     });
 }
 
