@@ -127,6 +127,33 @@ fn fifo_push_pop_vs_two_thieves() {
     push_pop_vs_thieves(Flavor::Fifo, 2);
 }
 
+/// Two thieves batch-steal (one claim open at a time) while the owner pops: each item once.
+fn pops_vs_two_batch_thieves(flavor: Flavor) {
+    loom::model(move || {
+        let owner = worker(flavor, 4);
+        for item in 0..4 {
+            owner.push(item).unwrap();
+        }
+        let thieves: Vec<_> = (0..2).map(|_| spawn_thief(owner.stealer(), batch_and_pop)).collect();
+        let mut taken: Vec<u32> = owner.pop().into_iter().collect();
+        for thief in thieves {
+            taken.extend(thief.join().unwrap());
+        }
+        taken.extend(std::iter::from_fn(|| owner.pop()));
+        assert_each_once(taken, 4);
+    });
+}
+
+#[test]
+fn lifo_pop_vs_two_batch_thieves() {
+    pops_vs_two_batch_thieves(Flavor::Lifo);
+}
+
+#[test]
+fn fifo_pop_vs_two_batch_thieves() {
+    pops_vs_two_batch_thieves(Flavor::Fifo);
+}
+
 /// Capacity 4, full: a thief batch-steals the oldest half while the owner waits to push two more
 /// items, which land in exactly the slots the thief is copying out (positions `+4`, `+5` share
 /// slots with `+0`, `+1`, across the index wrap): an overwrite before the thief's release is a
