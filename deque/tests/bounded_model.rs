@@ -131,6 +131,8 @@ fn run(ops: &[Op], lifo: bool, capacity: usize, dest_lifo: bool, dest_capacity: 
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 4 } else { 512 },
+        // Miri's isolation forbids the regression file's `getcwd`; there is nothing to persist.
+        failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },
         ..ProptestConfig::default()
     })]
 
