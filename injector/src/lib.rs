@@ -12,7 +12,9 @@
 //!
 //! # Features
 //! - `std` (default): yielding while waiting for a pre-empted producer (without it, waits spin).
-//! - `deque` (default): batch steals straight into a `filch_deque::Worker`.
+//! - `deque` (default): batch steals straight into a `filch_deque::Worker`
+//!   ([`Injector::steal_batch`], [`Injector::steal_batch_and_pop`] and their `_with_limit`
+//!   forms; needs 64-bit atomics or `portable-atomic`, as the deque does).
 //! - `alloc`: required; the crate is `#![no_std]` and needs only `alloc`.
 //! - `portable-atomic`: atomics from portable-atomic, for targets without native CAS.
 //!
@@ -63,6 +65,8 @@ mod cache;
 mod injector;
 mod reservation;
 mod stolen_run;
+#[cfg(all(feature = "deque", any(target_has_atomic = "64", feature = "portable-atomic")))]
+mod worker_batches;
 
 pub use filch_deque::Steal;
 pub use injector::{Injector, MAX_BATCH};
