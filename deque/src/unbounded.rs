@@ -24,6 +24,9 @@ use crate::steal::Steal;
 const DEFAULT_CAPACITY: u32 = 64;
 /// The largest buffer: lengths stay below `2^30`, so wrapping `u32` distances keep their sign.
 const MAX_CAPACITY: u32 = 1 << 30;
+/// The index of the first item. Just below the wrap point, so that every test and model crosses
+/// it within its first few pushes (indices are wrapping `u32`s; nothing else depends on the start).
+const START_INDEX: u32 = u32::MAX - 1;
 /// How many items `steal_batch` and `steal_batch_and_pop` take at most (as crossbeam-deque).
 const MAX_BATCH: usize = 32;
 
@@ -184,8 +187,8 @@ impl<T> Worker<T> {
         }
         let buffer = Buffer::alloc(capacity);
         let inner = Inner {
-            head: CachePadded::new(AtomicU64::new(Head::idle_at(0).pack())),
-            back: CachePadded::new(AtomicU32::new(0)),
+            head: CachePadded::new(AtomicU64::new(Head::idle_at(START_INDEX).pack())),
+            back: CachePadded::new(AtomicU32::new(START_INDEX)),
             buffer: CachePadded::new(AtomicPtr::new(buffer)),
             flavor,
             min_capacity: capacity,
@@ -193,7 +196,7 @@ impl<T> Worker<T> {
         };
         Worker {
             inner: Arc::new(inner),
-            back: Cell::new(0),
+            back: Cell::new(START_INDEX),
             buffer: Cell::new(buffer),
             // SAFETY: `buffer` was just allocated.
             slots: Cell::new(unsafe { (*buffer).slots() }),
