@@ -13,10 +13,12 @@ use filch_sleep::IdlePolicy;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CoreConfig {
-    /// The flavour of each worker's deque: [`Flavor::LifoFenceFree`] (the default) makes the
-    /// owner's pop fence-free and each steal pay a process-wide barrier, which suits fork-join,
-    /// where pops outnumber steals by orders of magnitude; [`Flavor::Lifo`] puts a `SeqCst`
-    /// fence in every pop instead; [`Flavor::Fifo`] runs each worker's own tasks oldest first.
+    /// The flavour of each worker's deque. [`Flavor::Lifo`] (the default): depth-first, one
+    /// `SeqCst` fence per pop. [`Flavor::LifoFenceFree`] moves that fence to the thieves (a
+    /// process-wide barrier per steal), which suits fork-join, but see `DESIGN.md`, "Deque
+    /// flavours": it currently runs jobs twice under the pool. [`Flavor::Fifo`] runs each
+    /// worker's own tasks oldest first: for `spawn`-only workloads; deep `join` trees recurse
+    /// without bound on it (a joiner that pops an older job runs it on its stack).
     pub flavor: Flavor,
     /// Initial (and minimum) capacity of each worker's deque; it grows as needed.
     pub deque_capacity: usize,
@@ -35,11 +37,11 @@ pub struct CoreConfig {
 }
 
 impl Default for CoreConfig {
-    /// Fence-free LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector
-    /// first every 61 ticks, 2 steal rounds, the default idle policy.
+    /// LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector first every
+    /// 61 ticks, 2 steal rounds, the default idle policy.
     fn default() -> Self {
         Self {
-            flavor: Flavor::LifoFenceFree,
+            flavor: Flavor::Lifo,
             deque_capacity: 64,
             steal_limit: 8,
             injector_interval: 61,

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use filch_scheduler_core::{BuildError, ThreadPool, ThreadPoolBuilder};
+use filch_scheduler_core::{BuildError, CoreConfig, Flavor, ThreadPool, ThreadPoolBuilder};
 
 fn pool(threads: usize) -> ThreadPool {
     ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
@@ -236,4 +236,47 @@ fn install_from_another_pool_blocks_and_returns() {
     let outer = pool(1);
     let inner = pool(2);
     assert_eq!(outer.install(|| inner.install(|| fib(12))), 144);
+}
+
+/// All tasks start on one worker's deque (spawned from inside it), which grows while the others
+/// steal: every task runs exactly once. (With `Flavor::LifoFenceFree` in the list this crashes:
+/// a boxed job runs after it was freed; see `DESIGN.md`, "Deque flavours".)
+#[test]
+fn spawns_from_inside_one_worker_each_run_once_while_others_steal() {
+    for flavor in [Flavor::Lifo, Flavor::Fifo] {
+        let started = Arc::new(AtomicUsize::new(0));
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(3)
+            .core_config(CoreConfig { flavor, ..CoreConfig::default() })
+            .start_handler({
+                let started = Arc::clone(&started);
+                move |_| {
+                    started.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .build()
+            .unwrap();
+        // On a loaded machine a new thread may start late; let all three reach their loops.
+        while started.load(Ordering::SeqCst) < 3 {
+            std::thread::yield_now();
+        }
+        let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..3000).map(|_| AtomicUsize::new(0)).collect());
+        pool.install(|| {
+            for task in 0..3000 {
+                let runs = Arc::clone(&runs);
+                filch_scheduler_core::spawn(move || {
+                    // 20 us of busy work, so that the owner cannot finish before the others wake.
+                    let start = std::time::Instant::now();
+                    while start.elapsed() < std::time::Duration::from_micros(20) {
+                        std::hint::spin_loop();
+                    }
+                    runs[task].fetch_add(1, Ordering::Relaxed);
+                });
+            }
+        });
+        pool.wait_idle();
+        assert!(runs.iter().all(|count| count.load(Ordering::Relaxed) == 1), "{flavor:?}");
+        let stolen: u64 = pool.statistics().iter().map(|worker| worker.stolen).sum();
+        assert!(stolen > 0, "{flavor:?}: the other workers should have stolen: {:?}", pool.statistics());
+    }
 }
