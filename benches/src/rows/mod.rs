@@ -3,10 +3,12 @@
 use crate::{Comparison, Config};
 
 pub mod deque;
+pub mod injector;
 
 /// Every row, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
     let mut rows = Vec::new();
     rows.extend(deque::rows(config));
+    rows.extend(injector::rows(config));
     rows
 }

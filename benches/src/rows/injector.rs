@@ -1,0 +1,222 @@
+//! Injector rows: `filch_injector::Injector` against crossbeam-queue's `SegQueue`, crossbeam-deque's
+//! `Injector`, concurrent-queue's unbounded queue and `Mutex<VecDeque>`, in the same process.
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::{measure, Comparison, Config};
+
+/// Every injector row: MPMC at each producer/consumer split the thread counts allow, then batch
+/// steals into a local deque.
+pub fn rows(config: &Config) -> Vec<Comparison> {
+    let items: u64 = if config.quick { 200_000 } else { 2_000_000 };
+    let mut splits: Vec<usize> = config.thread_counts().into_iter().map(|n| (n / 2).max(1)).collect();
+    splits.dedup();
+    let mut rows: Vec<Comparison> = splits.into_iter().map(|side| mpmc(config, side, items)).collect();
+    for consumers in [1, config.threads.max(1)] {
+        rows.push(batch_steal_and_pop(config, consumers, items));
+        if config.threads <= 1 {
+            break;
+        }
+    }
+    rows
+}
+
+/// `producers` threads push `items` in total while `producers` threads pop until all are taken;
+/// the time from the start barrier to the last pop.
+fn run_mpmc<Q: Sync>(
+    queue: &Q,
+    side: usize,
+    items: u64,
+    push: impl Fn(&Q, u64) + Sync,
+    pop: impl Fn(&Q) -> Option<u64> + Sync,
+) -> Duration {
+    let taken = AtomicU64::new(0);
+    let start = Barrier::new(2 * side + 1);
+    let per_producer = items / side as u64;
+    let total = per_producer * side as u64;
+    thread::scope(|scope| {
+        for _ in 0..side {
+            scope.spawn(|| {
+                start.wait();
+                for i in 0..per_producer {
+                    push(queue, i);
+                }
+            });
+            scope.spawn(|| {
+                start.wait();
+                let mut mine = 0;
+                while taken.load(Ordering::Relaxed) < total {
+                    if let Some(item) = pop(queue) {
+                        black_box(item);
+                        mine += 1;
+                        if mine == 64 {
+                            taken.fetch_add(mine, Ordering::Relaxed);
+                            mine = 0;
+                        }
+                    } else if mine > 0 {
+                        taken.fetch_add(mine, Ordering::Relaxed);
+                        mine = 0;
+                    }
+                }
+                taken.fetch_add(mine, Ordering::Relaxed);
+            });
+        }
+        start.wait();
+        let began = Instant::now();
+        while taken.load(Ordering::Relaxed) < total {
+            thread::yield_now();
+        }
+        began.elapsed()
+    })
+}
+
+fn filch_pop(injector: &filch_injector::Injector<u64>) -> Option<u64> {
+    loop {
+        match injector.steal() {
+            filch_injector::Steal::Success(item) => return Some(item),
+            filch_injector::Steal::Retry => continue,
+            filch_injector::Steal::Empty => return None,
+        }
+    }
+}
+
+fn crossbeam_pop(injector: &crossbeam_deque::Injector<u64>) -> Option<u64> {
+    loop {
+        match injector.steal() {
+            crossbeam_deque::Steal::Success(item) => return Some(item),
+            crossbeam_deque::Steal::Retry => continue,
+            crossbeam_deque::Steal::Empty => return None,
+        }
+    }
+}
+
+fn mpmc(config: &Config, side: usize, items: u64) -> Comparison {
+    let samples = config.samples();
+    let filch = measure(samples, items, || {
+        run_mpmc(&filch_injector::Injector::new(), side, items, |q, i| q.push(i), filch_pop)
+    });
+    let seg_queue = measure(samples, items, || {
+        run_mpmc(&crossbeam_queue::SegQueue::new(), side, items, |q, i| q.push(i), |q| q.pop())
+    });
+    let crossbeam_injector = measure(samples, items, || {
+        run_mpmc(&crossbeam_deque::Injector::new(), side, items, |q, i| q.push(i), crossbeam_pop)
+    });
+    let concurrent_queue = measure(samples, items, || {
+        run_mpmc(
+            &concurrent_queue::ConcurrentQueue::unbounded(),
+            side,
+            items,
+            |q, i| q.push(i).expect("unbounded and open"),
+            |q| q.pop().ok(),
+        )
+    });
+    let mutex = measure(samples, items, || {
+        run_mpmc(
+            &Mutex::new(VecDeque::new()),
+            side,
+            items,
+            |q, i| q.lock().unwrap().push_back(i),
+            |q| q.lock().unwrap().pop_front(),
+        )
+    });
+    Comparison {
+        workload: format!("injector MPMC {side}p/{side}c, per item"),
+        threads: 2 * side,
+        filch,
+        peers: vec![
+            ("crossbeam-queue SegQueue", seg_queue),
+            ("crossbeam-deque Injector", crossbeam_injector),
+            ("concurrent-queue", concurrent_queue),
+            ("Mutex<VecDeque>", mutex),
+        ],
+    }
+}
+
+/// `consumers` threads drain a pre-filled injector with `steal_batch_and_pop` into their own
+/// FIFO deque, then pop that deque dry, until every item is taken; time per item.
+fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Comparison {
+    let samples = config.samples();
+    let filch = measure(samples, items, || {
+        let injector = filch_injector::Injector::new();
+        injector.push_batch(0..items);
+        drain_with_batches(consumers, || {
+            let local = filch_deque::Worker::new_fifo();
+            let mut taken = 0;
+            loop {
+                // `steal_batch_and_pop(&local)` with the `deque` feature; the same call spelled
+                // through the primitive it wraps, so the row builds with `std` alone.
+                let batch = injector.steal_batch_with_limit_and_pop_into(filch_injector::MAX_BATCH, |item| {
+                    local.push(item);
+                });
+                match batch {
+                    filch_injector::Steal::Success(item) => {
+                        black_box(item);
+                        taken += 1;
+                        while let Some(item) = local.pop() {
+                            black_box(item);
+                            taken += 1;
+                        }
+                    }
+                    filch_injector::Steal::Retry => {}
+                    filch_injector::Steal::Empty => return taken,
+                }
+            }
+        })
+    });
+    let crossbeam = measure(samples, items, || {
+        let injector = crossbeam_deque::Injector::new();
+        (0..items).for_each(|i| injector.push(i));
+        drain_with_batches(consumers, || {
+            let local = crossbeam_deque::Worker::new_fifo();
+            let mut taken = 0;
+            loop {
+                match injector.steal_batch_and_pop(&local) {
+                    crossbeam_deque::Steal::Success(item) => {
+                        black_box(item);
+                        taken += 1;
+                        while let Some(item) = local.pop() {
+                            black_box(item);
+                            taken += 1;
+                        }
+                    }
+                    crossbeam_deque::Steal::Retry => {}
+                    crossbeam_deque::Steal::Empty => return taken,
+                }
+            }
+        })
+    });
+    Comparison {
+        workload: format!(
+            "injector steal_batch_and_pop into a FIFO deque, {consumers} consumer(s), per item"
+        ),
+        threads: consumers,
+        filch,
+        peers: vec![("crossbeam-deque Injector", crossbeam)],
+    }
+}
+
+/// Runs `drain` on `consumers` threads from one barrier; the time until all have returned.
+fn drain_with_batches(consumers: usize, drain: impl Fn() -> u64 + Sync) -> Duration {
+    let start = Barrier::new(consumers + 1);
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..consumers)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    drain()
+                })
+            })
+            .collect();
+        start.wait();
+        let began = Instant::now();
+        let taken: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
+        let elapsed = began.elapsed();
+        black_box(taken);
+        elapsed
+    })
+}
