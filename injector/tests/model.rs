@@ -34,7 +34,12 @@ fn take_front(model: &mut VecDeque<u32>, taken: &[u32], limit: usize) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 4 } else { 256 }, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 4 } else { 256 },
+        // Miri's isolation forbids the file system that failure persistence writes to.
+        failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn behaves_like_a_vecdeque(ops in prop::collection::vec(op(), 0..200)) {
