@@ -94,7 +94,7 @@ fn scenario(lifo: bool, thieves: usize, items: usize, steps: usize) -> impl Fn()
 }
 
 fn iterations() -> usize {
-    budget::pick(1, 2_000, 20_000)
+    budget::pick(1, 10_000, 100_000)
 }
 
 #[test]
