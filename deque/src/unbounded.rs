@@ -11,7 +11,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use filch_sync::asymmetric_fence;
-use filch_sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use filch_sync::atomic::{compiler_fence, fence, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use filch_sync::{Arc, CachePadded};
 
 use crate::buffer::{Buffer, Slots};
@@ -138,6 +138,9 @@ pub struct Worker<T> {
     slots: Cell<Slots<T>>,
     /// `pop` halves the buffer when fewer than this many slots are in use (0: at the minimum).
     shrink_below: Cell<u32>,
+    /// `pop`'s fence is a compiler fence: the fence-free flavour, with the process-wide barrier
+    /// available to thieves (decided once, by `asymmetric_fence::heavy_is_expedited`).
+    light_pop: bool,
     flavor: Flavor,
     /// `Cell`s already make the type `!Sync`; this says so on purpose.
     _not_sync: PhantomData<Cell<()>>,
@@ -181,10 +184,9 @@ impl<T> Worker<T> {
     /// Panics if `capacity` exceeds `2^30`.
     pub fn with_capacity(flavor: Flavor, capacity: usize) -> Worker<T> {
         let capacity = round_capacity(capacity, "with_capacity");
-        if flavor == Flavor::LifoFenceFree {
-            // Decide light-or-full fences before either side runs (see `asymmetric_fence`).
-            asymmetric_fence::heavy_is_expedited();
-        }
+        // Decide light-or-full fences before either side runs (see `asymmetric_fence`); where the
+        // barrier is unavailable (and under the models) both sides use SeqCst fences.
+        let light_pop = flavor == Flavor::LifoFenceFree && asymmetric_fence::heavy_is_expedited();
         let buffer = Buffer::alloc(capacity);
         let inner = Inner {
             head: CachePadded::new(AtomicU64::new(Head::idle_at(START_INDEX).pack())),
@@ -201,6 +203,7 @@ impl<T> Worker<T> {
             // SAFETY: `buffer` was just allocated.
             slots: Cell::new(unsafe { (*buffer).slots() }),
             shrink_below: Cell::new(0),
+            light_pop,
             flavor,
             _not_sync: PhantomData,
         }
@@ -271,11 +274,14 @@ impl<T> Worker<T> {
 
     fn pop_back(&self) -> Option<T> {
         let back = self.back.get();
-        // Relaxed: `real` only grows, so a stale reading can only make us try the fenced path on a
-        // deque that turns out empty.
-        let early = Head::unpack(self.inner.head.load(Ordering::Relaxed));
-        if early.len_to(back) <= 0 {
-            return None;
+        if !self.light_pop {
+            // Relaxed: `real` only grows, so a stale reading can only make us try the fenced path
+            // on a deque that turns out empty. Skipped when the fence is a compiler fence: then
+            // the check would cost more than it saves.
+            let early = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+            if early.len_to(back) <= 0 {
+                return None;
+            }
         }
         let index = back.wrapping_sub(1);
         // Release: a thief whose Acquire load of `back` reads this value must also see the pushes
@@ -284,10 +290,11 @@ impl<T> Worker<T> {
         // a thief reading a stale buffer that way). The fence below orders it before our `head`
         // load.
         self.inner.back.store(index, Ordering::Release);
-        if self.flavor == Flavor::LifoFenceFree {
-            // Compiler fence; a thief's `heavy` barrier makes it act as a SeqCst fence (see
-            // `asymmetric_fence`). Pairs like the fence below.
-            asymmetric_fence::light();
+        if self.light_pop {
+            // Compiler fence: every steal runs `asymmetric_fence::heavy`, a process-wide barrier
+            // that makes this point act as a SeqCst fence (the light side of the pair; see
+            // `asymmetric_fence` and DESIGN.md). Pairs like the fence below.
+            compiler_fence(Ordering::SeqCst);
         } else {
             // SeqCst fence: orders our store of `back` before our load of `head`, against the fence
             // in `steal` between its `head` and `back` loads (store-load; Lê et al. 2013, take()).
