@@ -4,11 +4,13 @@ use crate::{Comparison, Config};
 
 pub mod deque;
 pub mod injector;
+pub mod scheduler;
 
 /// Every row, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
     let mut rows = Vec::new();
     rows.extend(deque::rows(config));
     rows.extend(injector::rows(config));
+    rows.extend(scheduler::rows(config));
     rows
 }
