@@ -190,7 +190,10 @@ fn an_outside_push_wakes_a_sleeping_worker() {
         let registry = Arc::clone(&registry);
         std::thread::spawn(move || registry.worker(0).run())
     };
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Push only once the worker has gone to sleep (its parker counts the park first).
+    while registry.statistics()[0].parks == 0 {
+        std::thread::yield_now();
+    }
     registry.push(fixture.task(5));
     while fixture.log.lock().unwrap().is_empty() {
         std::thread::yield_now();
