@@ -406,6 +406,12 @@ impl<T> Drop for Ring<T> {
 /// assert_eq!(lifo.push('c'), Err('c'));
 /// assert_eq!(lifo.pop(), Some('b'));
 /// ```
+///
+/// Only one thread may own it:
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// shared(&filch_deque::bounded::Worker::<u8>::new_lifo(4));
+/// ```
 pub struct Worker<T> {
     ring: Arc<Ring<T>>,
     /// Not `Sync`: the owner's operations assume one thread.
