@@ -227,7 +227,9 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
     /// scan out of line.
     #[inline]
     fn wake_any(&self, state: usize) -> bool {
-        if sleepy(state) == 0 || searching(state) != 0 {
+        // "Nobody sleepy, or a searcher counted" in one comparison: the state is then 0 (which
+        // wraps to the maximum) or at least SEARCHING_ONE.
+        if state.wrapping_sub(1) >= SEARCHING_ONE - 1 {
             return false;
         }
         self.claim_any()
@@ -332,5 +334,14 @@ mod tests {
         assert_eq!((sleepy(state), searching(state)), (5, 3));
         let handed_over = state.wrapping_add(SLEEPY_ONE.wrapping_sub(SEARCHING_ONE));
         assert_eq!((sleepy(handed_over), searching(handed_over)), (6, 2));
+    }
+
+    #[test]
+    fn the_fast_path_compare_matches_the_two_counts() {
+        let cases = [0, 1, 5, SEARCHING_ONE - 1, SEARCHING_ONE, SEARCHING_ONE + 1, 3 * SEARCHING_ONE + 2];
+        for state in cases {
+            let slow_path = sleepy(state) > 0 && searching(state) == 0;
+            assert_eq!(state.wrapping_sub(1) < SEARCHING_ONE - 1, slow_path, "state {state:#x}");
+        }
     }
 }
