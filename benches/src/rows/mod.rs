@@ -5,6 +5,7 @@ use crate::{Comparison, Config};
 pub mod deque;
 pub mod injector;
 pub mod scheduler;
+pub mod sleep;
 
 /// Every row, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
@@ -12,5 +13,6 @@ pub fn all(config: &Config) -> Vec<Comparison> {
     rows.extend(deque::rows(config));
     rows.extend(injector::rows(config));
     rows.extend(scheduler::rows(config));
+    rows.extend(sleep::rows(config));
     rows
 }

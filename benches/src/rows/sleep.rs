@@ -1,0 +1,266 @@
+//! Sleep rows: the notifier's fast path against a bare `SeqCst` load, wake-up latency against a
+//! raw `std::thread` park/unpark ping-pong, and the CPU an idle pool burns (getrusage) against
+//! threads parked with `std::thread::park`, all in the same process.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use filch_sleep::{IdlePolicy, Sleep};
+
+use crate::{measure, Comparison, Config, Stats};
+
+/// Straight to sleep, so the latency rows measure a real park and wake.
+const NO_SPIN: IdlePolicy = IdlePolicy { spin_rounds: 0, yield_rounds: 0, max_searching: None };
+
+/// Every sleep row.
+pub fn rows(config: &Config) -> Vec<Comparison> {
+    let ops: u64 = if config.quick { 10_000_000 } else { 100_000_000 };
+    let round_trips = if config.quick { 2_000 } else { 20_000 };
+    let mut rows = notify_with_nobody_sleepy(config, ops);
+    rows.extend(wake_up_latency(config, round_trips));
+    rows.push(idle_cpu(config, config.threads.max(2)));
+    rows
+}
+
+/// `notify_one_after_seqcst` and `notify_one` with nobody sleepy, against one `SeqCst` load.
+fn notify_with_nobody_sleepy(config: &Config, ops: u64) -> Vec<Comparison> {
+    let sleep = Sleep::new(4);
+    let word = AtomicUsize::new(0);
+    let time = |op: &dyn Fn()| {
+        measure(config.samples(), ops, || {
+            let start = Instant::now();
+            for _ in 0..ops {
+                op();
+            }
+            start.elapsed()
+        })
+    };
+    let load = time(&|| {
+        black_box(word.load(Ordering::SeqCst));
+    });
+    let cheap = time(&|| {
+        black_box(sleep.notify_one_after_seqcst());
+    });
+    let fenced = time(&|| {
+        black_box(sleep.notify_one());
+    });
+    vec![
+        Comparison {
+            workload: "notify_one_after_seqcst, nobody sleepy".into(),
+            threads: 1,
+            filch: cheap,
+            peers: vec![("SeqCst load", load)],
+        },
+        Comparison {
+            workload: "notify_one (fence + load), nobody sleepy".into(),
+            threads: 1,
+            filch: fenced,
+            peers: vec![("SeqCst load", load)],
+        },
+    ]
+}
+
+/// One-way wake-up latency (half a ping-pong round trip, each side parked when woken): p50 and
+/// p99 per sample, filch's `Sleep` against raw park/unpark.
+fn wake_up_latency(config: &Config, round_trips: usize) -> Vec<Comparison> {
+    let mut filch = (Vec::new(), Vec::new());
+    let mut raw = (Vec::new(), Vec::new());
+    for _ in 0..config.samples() {
+        let (p50, p99) = percentiles(filch_ping_pong(round_trips));
+        filch.0.push(p50);
+        filch.1.push(p99);
+        let (p50, p99) = percentiles(raw_ping_pong(round_trips));
+        raw.0.push(p50);
+        raw.1.push(p99);
+    }
+    vec![
+        Comparison {
+            workload: "wake-up latency p50 (notify -> sleeper runs)".into(),
+            threads: 2,
+            filch: stats(filch.0),
+            peers: vec![("std park/unpark", stats(raw.0))],
+        },
+        Comparison {
+            workload: "wake-up latency p99 (notify -> sleeper runs)".into(),
+            threads: 2,
+            filch: stats(filch.1),
+            peers: vec![("std park/unpark", stats(raw.1))],
+        },
+    ]
+}
+
+/// Median, min and max of per-sample figures (ns).
+fn stats(mut figures: Vec<f64>) -> Stats {
+    figures.sort_by(f64::total_cmp);
+    Stats { median_ns: figures[figures.len() / 2], min_ns: figures[0], max_ns: figures[figures.len() - 1] }
+}
+
+/// p50 and p99 of one-way latencies (half of each round trip), in ns.
+fn percentiles(mut round_trips: Vec<Duration>) -> (f64, f64) {
+    round_trips.sort();
+    let at = |q: f64| round_trips[((round_trips.len() - 1) as f64 * q) as usize].as_nanos() as f64 / 2.0;
+    (at(0.50), at(0.99))
+}
+
+/// Ping-pong through a two-worker `Sleep`: each side posts to the other and idles (straight to
+/// sleep) until the ball comes back.
+fn filch_ping_pong(round_trips: usize) -> Vec<Duration> {
+    let sleep = Arc::new(Sleep::with_policy(2, NO_SPIN));
+    // Which worker holds the ball.
+    let ball = Arc::new(AtomicUsize::new(0));
+    let echo = {
+        let (sleep, ball) = (Arc::clone(&sleep), Arc::clone(&ball));
+        thread::spawn(move || {
+            let mut me = sleep.worker(1);
+            for _ in 0..round_trips {
+                // Acquire: pairs with the Release store of the ball.
+                me.idle(|| (ball.load(Ordering::Acquire) == 1).then_some(()));
+                // Release: hands the ball back; `notify_one` fences after it.
+                ball.store(0, Ordering::Release);
+                sleep.notify_one();
+            }
+        })
+    };
+    let mut me = sleep.worker(0);
+    let mut times = Vec::with_capacity(round_trips);
+    for _ in 0..round_trips {
+        let start = Instant::now();
+        // Release: hands the ball over.
+        ball.store(1, Ordering::Release);
+        sleep.notify_one();
+        // Acquire: pairs with the echo's Release store.
+        me.idle(|| (ball.load(Ordering::Acquire) == 0).then_some(()));
+        times.push(start.elapsed());
+    }
+    echo.join().unwrap();
+    times
+}
+
+/// The same ping-pong on raw `std::thread::park` / `unpark`.
+fn raw_ping_pong(round_trips: usize) -> Vec<Duration> {
+    let ball = Arc::new(AtomicUsize::new(0));
+    let main = thread::current();
+    let echo = {
+        let ball = Arc::clone(&ball);
+        thread::spawn(move || {
+            for _ in 0..round_trips {
+                // Acquire: pairs with the Release store of the ball.
+                while ball.load(Ordering::Acquire) != 1 {
+                    thread::park();
+                }
+                // Release: hands the ball back.
+                ball.store(0, Ordering::Release);
+                main.unpark();
+            }
+        })
+    };
+    let mut times = Vec::with_capacity(round_trips);
+    for _ in 0..round_trips {
+        let start = Instant::now();
+        // Release: hands the ball over.
+        ball.store(1, Ordering::Release);
+        echo.thread().unpark();
+        // Acquire: pairs with the echo's Release store.
+        while ball.load(Ordering::Acquire) != 0 {
+            thread::park();
+        }
+        times.push(start.elapsed());
+    }
+    echo.join().unwrap();
+    times
+}
+
+/// Process CPU time (user + system) so far.
+fn cpu_time() -> Duration {
+    // SAFETY: `getrusage` only writes the struct we pass, which is zeroed plain data.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0, "filch-benches: getrusage failed");
+        usage
+    };
+    let micros = |time: libc::timeval| time.tv_sec as u64 * 1_000_000 + time.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+/// CPU burnt over one second by `workers` idle workers (all asleep), as ns of CPU per second;
+/// the workload names the wake-ups counted over that second (the target is zero).
+fn idle_cpu(config: &Config, workers: usize) -> Comparison {
+    let window = if config.quick { Duration::from_millis(250) } else { Duration::from_secs(1) };
+    let mut filch = Vec::new();
+    let mut raw = Vec::new();
+    let mut wakeups = 0;
+    for _ in 0..config.samples().min(3) {
+        let (cpu, woken) = filch_idle(workers, window);
+        filch.push(cpu);
+        wakeups += woken;
+        raw.push(raw_idle(workers, window));
+    }
+    Comparison {
+        workload: format!("idle pool, CPU ns per {window:?} (wake-ups counted: {wakeups})"),
+        threads: workers,
+        filch: stats(filch),
+        peers: vec![("std park", stats(raw))],
+    }
+}
+
+fn filch_idle(workers: usize, window: Duration) -> (f64, usize) {
+    let sleep = Arc::new(Sleep::new(workers));
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let handles: Vec<_> = (0..workers)
+        .map(|index| {
+            let (sleep, shutdown) = (Arc::clone(&sleep), Arc::clone(&shutdown));
+            // Acquire: pairs with the Release store of `shutdown`.
+            thread::spawn(move || sleep.worker(index).idle(|| shutdown.load(Ordering::Acquire).then_some(())))
+        })
+        .collect();
+    while sleep.statistics().sleeps < workers {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let before = (cpu_time(), sleep.statistics());
+    thread::sleep(window);
+    let after = (cpu_time(), sleep.statistics());
+    // Release: publishes shutdown.
+    shutdown.store(true, Ordering::Release);
+    sleep.notify_all();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let woken = (after.1.wakeups - before.1.wakeups) + (after.1.spurious_wakeups - before.1.spurious_wakeups);
+    ((after.0 - before.0).as_nanos() as f64, woken)
+}
+
+fn raw_idle(workers: usize, window: Duration) -> f64 {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let parked = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..workers)
+        .map(|_| {
+            let (shutdown, parked) = (Arc::clone(&shutdown), Arc::clone(&parked));
+            thread::spawn(move || {
+                parked.fetch_add(1, Ordering::Relaxed);
+                // Acquire: pairs with the Release store of `shutdown`.
+                while !shutdown.load(Ordering::Acquire) {
+                    thread::park();
+                }
+            })
+        })
+        .collect();
+    while parked.load(Ordering::Relaxed) < workers {
+        thread::sleep(Duration::from_millis(1));
+    }
+    thread::sleep(Duration::from_millis(10));
+    let before = cpu_time();
+    thread::sleep(window);
+    let cpu = cpu_time() - before;
+    // Release: publishes shutdown.
+    shutdown.store(true, Ordering::Release);
+    for handle in &handles {
+        handle.thread().unpark();
+    }
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    cpu.as_nanos() as f64
+}
