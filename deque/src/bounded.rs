@@ -298,10 +298,12 @@ impl<T> Ring<T> {
         let view = self.view();
         let released = match self.flavor {
             Flavor::Fifo => view.high,
-            // Relaxed: compared only with `claimed`; `released` only grows, so a stale value equal
-            // to `claimed` still means the last claim below `claimed` has finished, and a claim
-            // made after our load of `front` fails our CAS.
-            Flavor::Lifo => self.released.load(Ordering::Relaxed),
+            // Acquire: pairs with the previous thief's Release store in `finish_claim`, so its slot
+            // reads happen before our own release store; the owner, acquiring only the latest
+            // `released`, then inherits every earlier thief's reads (plain stores form no release
+            // sequence, so without this the owner could overwrite a slot the earlier thief still
+            // reads: TSan found exactly that with Relaxed here).
+            Flavor::Lifo => self.released.load(Ordering::Acquire),
         };
         if released != view.claimed {
             // Another thief is still copying its range out.

@@ -188,6 +188,54 @@ fn wrap_at_capacity_4_fifo() {
     wrap_at_capacity_4(Flavor::Fifo);
 }
 
+/// Capacity 2, full: two thieves steal one item each, one after the other (one claim open at a
+/// time), while the owner waits to push into both freed slots. The owner acquires only the second
+/// thief's release; the first thief's read must still happen before the owner's overwrite.
+fn two_thieves_then_refill(flavor: Flavor) {
+    use filch_sync::atomic::{AtomicUsize, Ordering};
+    use filch_sync::Arc;
+
+    loom::model(move || {
+        let owner = worker(flavor, 2);
+        owner.push(0).unwrap();
+        owner.push(1).unwrap();
+        let finished = Arc::new(AtomicUsize::new(0));
+        let thieves: Vec<_> = (0..2)
+            .map(|_| {
+                let (stealer, finished) = (owner.stealer(), Arc::clone(&finished));
+                thread::spawn(move || {
+                    let stolen = stealer.steal().success();
+                    // Relaxed: only ends the owner's wait; the join orders everything after it.
+                    finished.fetch_add(1, Ordering::Relaxed);
+                    stolen
+                })
+            })
+            .collect();
+        let mut next = 2;
+        while next < 4 {
+            match owner.push(next) {
+                Ok(()) => next += 1,
+                // Full: wait while a thief may still free a slot.
+                Err(_) if finished.load(Ordering::Relaxed) < 2 => thread::yield_now(),
+                Err(_) => break,
+            }
+        }
+        let mut taken: Vec<u32> = thieves.into_iter().filter_map(|thief| thief.join().unwrap()).collect();
+        taken.extend(std::iter::from_fn(|| owner.pop()));
+        assert_each_once(taken, next);
+    });
+}
+
+#[test]
+fn lifo_two_thieves_then_refill() {
+    two_thieves_then_refill(Flavor::Lifo);
+}
+
+#[test]
+fn fifo_two_thieves_then_refill() {
+    two_thieves_then_refill(Flavor::Fifo);
+}
+
 /// The worker goes away while a thief still steals: the last handle drops what is left, once.
 #[test]
 fn worker_dropped_while_a_thief_steals() {

@@ -44,7 +44,7 @@ fn thief(stealer: Stealer<usize>, ledger: Arc<Ledger>, done: Arc<AtomicBool>, id
 }
 
 fn owner_vs_three_thieves(lifo: bool) {
-    let items = budget::pick(200, 200_000, 2_000_000);
+    let items = budget::pick(200, 1_000_000, 10_000_000);
     let ledger = Arc::new(Ledger::new(items));
     let done = Arc::new(AtomicBool::new(false));
     let owner = worker(lifo, 64);
@@ -93,7 +93,7 @@ fn fifo_owner_vs_three_thieves_takes_each_item_once() {
 /// The owner pushes, then drops its `Worker` while two thieves are mid-run; whatever the thieves
 /// did not take is dropped by the last `Stealer`. Every item is dropped exactly once.
 fn owner_leaves_while_thieves_steal(lifo: bool) {
-    let rounds = budget::pick(3, 300, 3_000);
+    let rounds = budget::pick(3, 2_000, 20_000);
     for _ in 0..rounds {
         let drops = Arc::new(Ledger::new(48));
         let owner = worker(lifo, 64);
