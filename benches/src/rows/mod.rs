@@ -3,6 +3,7 @@
 use crate::{Comparison, Config};
 
 pub mod deque;
+pub mod deque_bounded;
 pub mod injector;
 pub mod scheduler;
 pub mod sleep;
@@ -11,6 +12,7 @@ pub mod sleep;
 pub fn all(config: &Config) -> Vec<Comparison> {
     let mut rows = Vec::new();
     rows.extend(deque::rows(config));
+    rows.extend(deque_bounded::rows(config));
     rows.extend(injector::rows(config));
     rows.extend(scheduler::rows(config));
     rows.extend(sleep::rows(config));
