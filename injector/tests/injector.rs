@@ -82,6 +82,19 @@ fn push_batch_with_a_lying_size_hint_loses_and_invents_nothing() {
 }
 
 #[test]
+fn a_recycled_block_forgets_its_skipped_slots() {
+    let injector = Injector::new();
+    // The first block: item 0, ten skipped slots, then items 1..=52 fill it.
+    injector.push_batch(LyingHint(0..1));
+    injector.push_batch(1..53);
+    assert_eq!(drain(&injector), (0..53).collect::<Vec<_>>());
+    // The drained block went to the cache; filling the second block links it in again, and its
+    // slots must all be empty: the items that land on the old skipped slots must come out.
+    injector.push_batch(100..300);
+    assert_eq!(drain(&injector), (100..300).collect::<Vec<_>>());
+}
+
+#[test]
 fn push_batch_whose_iterator_panics_keeps_what_it_yielded() {
     let injector = Injector::new();
     let result = catch_unwind(AssertUnwindSafe(|| {

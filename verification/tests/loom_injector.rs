@@ -103,6 +103,25 @@ fn push_and_steal_across_a_block_boundary() {
 }
 
 #[test]
+fn a_recycled_block_starts_empty() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        // Fill the first block and drain it: it goes to the cache.
+        injector.push_batch([0, 1]);
+        assert_eq!(drain(&injector), [0, 1]);
+        let producer = {
+            let injector = Arc::clone(&injector);
+            // Items 2 and 3 fill the second block; item 4 lands in the recycled first one.
+            thread::spawn(move || injector.push_batch([2, 3, 4]))
+        };
+        let mut taken = steal_attempts(&injector, 3);
+        producer.join().unwrap();
+        taken.extend(drain(&injector));
+        assert_eq!(taken, [2, 3, 4]);
+    });
+}
+
+#[test]
 fn batch_steal_racing_steal_takes_each_item_once() {
     loom::model(|| {
         let injector = Arc::new(Injector::new());
