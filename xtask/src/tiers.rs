@@ -61,6 +61,8 @@ const NO_STD_BUILDS: &[(&str, &str)] = &[
     ("filch-sync", "alloc"),
     ("filch-sync", "portable-atomic,alloc"),
     ("filch-deque", "alloc"),
+    // The unbounded deque's front is one 64-bit word: portable-atomic provides it on thumbv7em.
+    ("filch-deque", "alloc,portable-atomic"),
     ("filch-injector", "alloc"),
     ("filch-sleep", ""),
 ];
