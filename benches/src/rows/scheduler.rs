@@ -18,16 +18,13 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     let mut rows = Vec::new();
     for threads in config.thread_counts() {
         let peers = Peers::new(threads);
-        rows.push(peers.compare(config, format!("fib({fib_n}), join per call"), fib_calls(fib_n), |s| {
-            s.fib(fib_n)
-        }));
+        rows.push(
+            peers.compare(config, format!("fib({fib_n}), join per call"), fib_calls(fib_n), |s| s.fib(fib_n)),
+        );
         rows.push(peers.compare(config, "tree sum, 1023 nodes".into(), 1023, |s| s.tree_sum(&small)));
-        rows.push(peers.compare(
-            config,
-            format!("tree sum, {large_nodes} nodes"),
-            large_nodes as u64,
-            |s| s.tree_sum(&large),
-        ));
+        rows.push(peers.compare(config, format!("tree sum, {large_nodes} nodes"), large_nodes as u64, |s| {
+            s.tree_sum(&large)
+        }));
         rows.push(peers.compare(config, format!("quicksort, {sort_len} u32"), sort_len as u64, |s| {
             s.quicksort(&unsorted)
         }));
