@@ -177,8 +177,8 @@ impl<T> Injector<T> {
             // Acquire: pairs with the Release store of the block in `link_next_block`.
             let block = self.tail.block.load(Ordering::Acquire);
             // SeqCst: the claim is in the single total order with the consumers' SeqCst fence in
-            // `claim`, so a consumer that starts after this push returns cannot read an older tail
-            // and report Empty. Relaxed on failure: we reload everything.
+            // `claim` (the store-load pattern a sleeping worker relies on: push, then check for
+            // sleepers; announce sleep, then steal). Relaxed on failure: we reload everything.
             match self.tail.index.compare_exchange_weak(
                 tail,
                 tail + count,
@@ -235,9 +235,10 @@ impl<T> Injector<T> {
         }
         // Acquire: pairs with the Release store of the block in `advance_head`.
         let block = self.head.block.load(Ordering::Acquire);
-        // SeqCst fence: orders our load of the head before the load of the tail, and puts it in
-        // the total order with the producers' SeqCst claims, so a push that returned before this
-        // steal started is seen.
+        // SeqCst fence: pairs with the producers' SeqCst claims. It orders the tail load after
+        // everything this thread did before (store-load), so a caller that announces itself with a
+        // SeqCst store and then finds the queue Empty (filch-sleep's "about to sleep" check) cannot
+        // miss a push whose claim precedes the fence in the single total order.
         fence(Ordering::SeqCst);
         let tail = self.tail.index.load(Ordering::Relaxed);
         if items_before(tail) <= items_before(head) {
