@@ -51,10 +51,9 @@ mod ring;
 ///
 /// let fifo = Worker::new_fifo(3);
 /// assert_eq!(fifo.capacity(), 4);
-/// // The caller learns the deque was empty before a push by asking first.
-/// assert!(fifo.is_empty());
-/// fifo.push('a').unwrap();
-/// fifo.push('b').unwrap();
+/// // `push` says whether the deque was empty (to wake a sleeping thief, say).
+/// assert_eq!(fifo.push('a'), Ok(true));
+/// assert_eq!(fifo.push('b'), Ok(false));
 /// assert_eq!(fifo.len(), 2);
 /// assert_eq!(fifo.pop(), Some('a'));
 ///
@@ -97,12 +96,13 @@ impl<T> Worker<T> {
         Worker { ring: Arc::new(ring), _not_sync: PhantomData }
     }
 
-    /// Pushes `item`, or hands it back in `Err` if the deque is full.
+    /// Pushes `item`: `Ok(true)` when the deque was empty just before (as seen by the owner: a
+    /// concurrent steal may have emptied it a moment earlier, then this says `false`), as the
+    /// unbounded [`Worker::push`](crate::Worker::push) reports it; or hands the item back in `Err`
+    /// if the deque is full.
     ///
-    /// Slots a thief is still copying out count as full until it finishes. To learn whether the
-    /// deque was empty before the push (to wake a sleeping thief, say), call
-    /// [`is_empty`](Self::is_empty) first.
-    pub fn push(&self, item: T) -> Result<(), T> {
+    /// Slots a thief is still copying out count as full until it finishes.
+    pub fn push(&self, item: T) -> Result<bool, T> {
         self.ring.push(item)
     }
 

@@ -45,7 +45,7 @@ fn full_deque_hands_the_item_back() {
         assert_eq!(worker.len(), 4, "{name}");
         // Taking one makes room for one.
         assert!(worker.pop().is_some(), "{name}");
-        assert_eq!(worker.push(9), Ok(()), "{name}");
+        assert_eq!(worker.push(9), Ok(false), "{name}");
         assert_eq!(worker.push(10), Err(10), "{name}");
     }
 }

@@ -77,8 +77,9 @@ fn run(ops: &[Op], lifo: bool, capacity: usize, dest_lifo: bool, dest_capacity: 
         match *op {
             Op::Push => {
                 let expected = if model.room() > 0 {
+                    let was_empty = model.items.is_empty();
                     model.items.push_back(next);
-                    Ok(())
+                    Ok(was_empty)
                 } else {
                     Err(next)
                 };

@@ -68,8 +68,9 @@ fuzz_target!(|input: Input| {
                 let item = Item(next as u32, Rc::clone(&alive));
                 let full = model.len() == source.capacity();
                 match source.push(item.clone()) {
-                    Ok(()) => {
+                    Ok(was_empty) => {
                         assert!(!full, "push accepted on a full deque");
+                        assert_eq!(was_empty, model.is_empty());
                         model.push_back(item);
                     }
                     Err(back) => {

@@ -46,7 +46,7 @@ fn pairs_on(samples: usize, pairs: u64, push: &dyn Fn(u64), pop: &dyn Fn() -> Op
 fn push_pop(config: &Config, pairs: u64, lifo: bool) -> Comparison {
     let samples = config.samples();
     let filch = if lifo { bounded::Worker::new_lifo(CAPACITY) } else { bounded::Worker::new_fifo(CAPACITY) };
-    let filch = pairs_on(samples, pairs, &|i| filch.push(i).unwrap(), &|| filch.pop());
+    let filch = pairs_on(samples, pairs, &|i| assert!(filch.push(i).is_ok()), &|| filch.pop());
     let (st3, crossbeam) = if lifo {
         let st3 = st3::lifo::Worker::new(CAPACITY);
         let crossbeam = crossbeam_deque::Worker::new_lifo();
@@ -82,7 +82,7 @@ fn batch_steal(config: &Config, rounds: u64) -> Comparison {
         let (source, dest) = (bounded::Worker::new_lifo(CAPACITY), bounded::Worker::new_lifo(CAPACITY));
         let stealer = source.stealer();
         per_item(&mut || {
-            (0..ITEMS).for_each(|i| source.push(i).unwrap());
+            (0..ITEMS).for_each(|i| assert!(source.push(i).is_ok()));
             let start = Instant::now();
             while stealer.steal_batch(&dest).is_success() {}
             let took = start.elapsed();

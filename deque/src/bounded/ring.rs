@@ -221,7 +221,8 @@ impl<T> Ring<T> {
         self.pushes.store(pushes.wrapping_add(count), Ordering::Release);
     }
 
-    pub(super) fn push(&self, item: T) -> Result<(), T> {
+    /// Pushes `item`; `Ok(true)` if the deque looked empty just before (`claimed == back`).
+    pub(super) fn push(&self, item: T) -> Result<bool, T> {
         // Acquire (FIFO): `released` is the high half; pairs with the Release CAS of
         // `finish_claim`, whose release sequence every later RMW of `front` continues.
         let view = self.owner_view(Ordering::Acquire);
@@ -232,7 +233,7 @@ impl<T> Ring<T> {
         // SAFETY: we are the owner; `back < released + capacity`, so the slot is free.
         unsafe { self.write(view.back, item) };
         self.publish(1);
-        Ok(())
+        Ok(view.back == view.claimed)
     }
 
     pub(super) fn pop(&self) -> Option<T> {
