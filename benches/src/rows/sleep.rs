@@ -29,22 +29,13 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
 fn notify_with_nobody_sleepy(config: &Config, ops: u64) -> Vec<Comparison> {
     let sleep = Sleep::new(4);
     let word = AtomicUsize::new(0);
-    let time = |op: &dyn Fn()| {
-        measure(config.samples(), ops, || {
-            let start = Instant::now();
-            for _ in 0..ops {
-                op();
-            }
-            start.elapsed()
-        })
-    };
-    let load = time(&|| {
+    let load = time_ops(config, ops, || {
         black_box(word.load(Ordering::SeqCst));
     });
-    let cheap = time(&|| {
+    let cheap = time_ops(config, ops, || {
         black_box(sleep.notify_one_after_seqcst());
     });
-    let fenced = time(&|| {
+    let fenced = time_ops(config, ops, || {
         black_box(sleep.notify_one());
     });
     vec![
@@ -61,6 +52,18 @@ fn notify_with_nobody_sleepy(config: &Config, ops: u64) -> Vec<Comparison> {
             peers: vec![("SeqCst load", load)],
         },
     ]
+}
+
+/// Times `ops` calls of `op`; generic, so each operation is inlined into its own loop (a `dyn`
+/// call would cost more than the operations measured).
+fn time_ops(config: &Config, ops: u64, op: impl Fn()) -> Stats {
+    measure(config.samples(), ops, || {
+        let start = Instant::now();
+        for _ in 0..ops {
+            op();
+        }
+        start.elapsed()
+    })
 }
 
 /// One-way wake-up latency (half a ping-pong round trip, each side parked when woken): p50 and
