@@ -116,6 +116,13 @@ impl<T> Block<T> {
         }
     }
 
+    /// True if a block is linked after this one.
+    pub(crate) fn has_next(&self) -> bool {
+        // Acquire: pairs with the Release store in `set_next`, which follows the tail's move past
+        // this block, so a true answer means every slot of this block is claimed by a producer.
+        !self.next.load(Ordering::Acquire).is_null()
+    }
+
     /// The next block, read by the sole owner of the injector (in `Drop`).
     pub(crate) fn next_owned(&self) -> Option<NonNull<Block<T>>> {
         NonNull::new(self.next.load(Ordering::Relaxed))

@@ -16,10 +16,16 @@ use crate::stolen_run::StolenRun;
 /// How many items `steal_batch` and `steal_batch_and_pop` move at most.
 pub const MAX_BATCH: usize = 32;
 
+/// The head's word holds its position shifted left by this, and `HAS_NEXT` in the low bit.
+const HEAD_SHIFT: u32 = 1;
+/// In the head's word: the tail has left the head's block (every slot in it is claimed).
+const HAS_NEXT: usize = 1;
+
 /// One end of the queue: a position and the block it falls in.
 ///
 /// A position counts `LAP` per block: offsets `0..BLOCK_CAP` are slots, offset `BLOCK_CAP` means
-/// the block is full and the thread that filled it is moving this end to the next block.
+/// the block is full and the thread that filled it is moving this end to the next block. The
+/// tail's `index` is its position; the head's is `position << HEAD_SHIFT | HAS_NEXT?`.
 struct End<T> {
     index: AtomicUsize,
     block: AtomicPtr<Block<T>>,
@@ -224,33 +230,49 @@ impl<T> Injector<T> {
 
     /// Claims between 1 and `limit` slots at the head, all in one block.
     fn claim(&self, limit: usize) -> Result<StolenRun<'_, T>, Miss> {
-        // Acquire: pairs with the Release store of the index in `advance_head`, so the block we
+        // Acquire: pairs with the Release store of the word in `advance_head`, so the block we
         // load below is this lap's.
-        let head = self.head.index.load(Ordering::Acquire);
+        let word = self.head.index.load(Ordering::Acquire);
+        let head = word >> HEAD_SHIFT;
         let offset = head % LAP;
         if offset == BLOCK_CAP {
             // The consumer that took the block's last slot is moving the head to the next block:
-            // a race lost to it, reported rather than waited out.
+            // a race lost to it, reported rather than waited out (after a pause, so a crowd of
+            // consumers does not hammer the line the mover is about to write).
+            Backoff::new().snooze();
             return Err(Miss::Retry);
         }
         // Acquire: pairs with the Release store of the block in `advance_head`.
         let block = self.head.block.load(Ordering::Acquire);
-        // SeqCst fence: pairs with the producers' SeqCst claims. It orders the tail load after
-        // everything this thread did before (store-load), so a caller that announces itself with a
-        // SeqCst store and then finds the queue Empty (filch-sleep's "about to sleep" check) cannot
-        // miss a push whose claim precedes the fence in the single total order.
-        fence(Ordering::SeqCst);
-        let tail = self.tail.index.load(Ordering::Relaxed);
-        if items_before(tail) <= items_before(head) {
-            return Err(Miss::Empty);
-        }
-        let available = if tail / LAP == head / LAP { tail % LAP - offset } else { BLOCK_CAP - offset };
+        let mut has_next = word & HAS_NEXT;
+        let available = if has_next != 0 {
+            // The tail has left this block, so every slot in it is claimed by a producer: no need
+            // to read the tail (whose line the producers are busy with).
+            BLOCK_CAP - offset
+        } else {
+            // SeqCst fence: pairs with the producers' SeqCst claims. It orders the tail load after
+            // everything this thread did before (store-load), so a caller that announces itself
+            // with a SeqCst store and then finds the queue Empty (filch-sleep's "about to sleep"
+            // check) cannot miss a push whose claim precedes the fence in the single total order.
+            fence(Ordering::SeqCst);
+            let tail = self.tail.index.load(Ordering::Relaxed);
+            if items_before(tail) <= items_before(head) {
+                return Err(Miss::Empty);
+            }
+            if tail / LAP == head / LAP {
+                tail % LAP - offset
+            } else {
+                has_next = HAS_NEXT;
+                BLOCK_CAP - offset
+            }
+        };
         let count = limit.min(available);
+        let new_word = ((head + count) << HEAD_SHIFT) | has_next;
         // SeqCst: part of the total order with the producers' claims (see above); Relaxed on
         // failure: a lost race is reported as Retry (strong CAS: no spurious Retry).
-        match self.head.index.compare_exchange(head, head + count, Ordering::SeqCst, Ordering::Relaxed) {
+        match self.head.index.compare_exchange(word, new_word, Ordering::SeqCst, Ordering::Relaxed) {
             Ok(_) => {
-                // SAFETY: as in `reserve`: the head index did not move between our loads and the
+                // SAFETY: as in `reserve`: the head word did not move between our loads and the
                 // claim, so `block` is this lap's block, and our claimed slots keep it alive.
                 let block = unsafe { NonNull::new_unchecked(block) };
                 if offset + count == BLOCK_CAP {
@@ -263,14 +285,18 @@ impl<T> Injector<T> {
         }
     }
 
-    /// Moves the head from the fully claimed `block` (its index at `full`) to the next block.
+    /// Moves the head from the fully claimed `block` (its position at `full`) to the next block.
     fn advance_head(&self, block: NonNull<Block<T>>, full: usize) {
         // SAFETY: we claimed the block's last slot and have not taken it, so the block is live.
         let next = unsafe { block.as_ref() }.wait_next();
-        // Release: consumers Acquire-load the index, then this pointer.
+        // `next` is linked after the head (it cannot be freed before the head reaches it). If it
+        // already has a successor, the tail has left it too: start its lap with `HAS_NEXT`.
+        // SAFETY: as just said, `next` is live.
+        let has_next = if unsafe { next.as_ref() }.has_next() { HAS_NEXT } else { 0 };
+        // Release: consumers Acquire-load the word, then this pointer.
         self.head.block.store(next.as_ptr(), Ordering::Release);
-        // Release: publishes the block store above to consumers' Acquire load of the index.
-        self.head.index.store(full + 1, Ordering::Release);
+        // Release: publishes the block store above to consumers' Acquire load of the word.
+        self.head.index.store(((full + 1) << HEAD_SHIFT) | has_next, Ordering::Release);
     }
 
     /// Takes the item at the front.
@@ -385,7 +411,7 @@ impl<T> Injector<T> {
             // SeqCst: a consistent snapshot needs both loads in the total order with the claims;
             // the tail is re-read to check that it did not move while we read the head.
             let tail = self.tail.index.load(Ordering::SeqCst);
-            let head = self.head.index.load(Ordering::SeqCst);
+            let head = self.head.index.load(Ordering::SeqCst) >> HEAD_SHIFT;
             if self.tail.index.load(Ordering::SeqCst) == tail {
                 return items_before(tail) - items_before(head);
             }
@@ -422,7 +448,7 @@ impl<T> Drop for Injector<T> {
         // `&mut self`: every push and steal has returned, so every slot between head and tail is
         // written, and the blocks before the head block are already freed.
         let tail = self.tail.index.load(Ordering::Relaxed);
-        let mut position = self.head.index.load(Ordering::Relaxed);
+        let mut position = self.head.index.load(Ordering::Relaxed) >> HEAD_SHIFT;
         let mut block = NonNull::new(self.head.block.load(Ordering::Relaxed)).expect("a head block");
         while position != tail {
             let offset = position % LAP;
