@@ -214,7 +214,7 @@ fn two_thieves_then_refill(flavor: Flavor) {
         let mut next = 2;
         while next < 4 {
             match owner.push(next) {
-                Ok(()) => next += 1,
+                Ok(_) => next += 1,
                 // Full: wait while a thief may still free a slot.
                 Err(_) if finished.load(Ordering::Relaxed) < 2 => thread::yield_now(),
                 Err(_) => break,
