@@ -104,13 +104,13 @@ fn soak(workers: usize, policy: IdlePolicy, cycles: usize, seed: u64) {
 
 #[test]
 fn soak_post_sleep_cycles_straight_to_sleep() {
-    let cycles = budget::pick(200, 20_000, 1_000_000);
+    let cycles = budget::pick(200, 100_000, 1_000_000);
     soak(2, IdlePolicy { spin_rounds: 0, yield_rounds: 0, max_searching: None }, cycles, 0x9e37_79b9);
 }
 
 #[test]
 fn soak_post_sleep_cycles_with_searchers() {
-    let cycles = budget::pick(200, 20_000, 1_000_000);
+    let cycles = budget::pick(200, 100_000, 1_000_000);
     soak(4, IdlePolicy::default(), cycles, 0x2545_f491);
 }
 
