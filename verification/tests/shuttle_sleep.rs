@@ -17,7 +17,7 @@ const WORKERS: usize = 8;
 const POSTERS: usize = 2;
 
 fn iterations() -> usize {
-    budget::pick(1, 300, 3_000)
+    budget::pick(1, 3_000, 30_000)
 }
 
 /// How many items have been consumed, and a condition to wait for all of them.
