@@ -73,6 +73,7 @@ const NO_STD_BUILDS: &[(&str, &str)] = &[
     ("filch-deque", "alloc,portable-atomic"),
     ("filch-injector", "alloc"),
     ("filch-sleep", ""),
+    ("filch-sleep", "alloc"),
 ];
 
 pub fn verify(args: &[String]) -> Result<(), String> {
