@@ -183,9 +183,7 @@ impl<'r, T> Worker<'r, T> {
     fn take_from_injector(&self) -> Option<T> {
         let limit = self.registry.config().steal_limit;
         for _ in 0..INJECTOR_RETRIES {
-            match self.registry.injector().steal_batch_with_limit_and_pop_into(limit, |task| {
-                self.deque.push(task);
-            }) {
+            match self.registry.injector().steal_batch_with_limit_and_pop(&self.deque, limit) {
                 Steal::Success(task) => return Some(task),
                 Steal::Empty => return None,
                 Steal::Retry => {}

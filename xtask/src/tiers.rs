@@ -72,6 +72,7 @@ const NO_STD_BUILDS: &[(&str, &str)] = &[
     // The unbounded deque's front is one 64-bit word: portable-atomic provides it on thumbv7em.
     ("filch-deque", "alloc,portable-atomic"),
     ("filch-injector", "alloc"),
+    ("filch-injector", "alloc,deque"),
     ("filch-sleep", ""),
     ("filch-sleep", "alloc"),
 ];

@@ -148,11 +148,7 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
             let local = filch_deque::Worker::new_fifo();
             let mut taken = 0;
             loop {
-                // `steal_batch_and_pop(&local)` with the `deque` feature; the same call spelled
-                // through the primitive it wraps, so the row builds with `std` alone.
-                let batch = injector.steal_batch_with_limit_and_pop_into(filch_injector::MAX_BATCH, |item| {
-                    local.push(item);
-                });
+                let batch = injector.steal_batch_and_pop(&local);
                 match batch {
                     filch_injector::Steal::Success(item) => {
                         black_box(item);
