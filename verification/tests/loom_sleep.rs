@@ -166,6 +166,49 @@ fn targeted_notify_wakes_the_latch_owner_not_another_sleeper() {
     });
 }
 
+/// `notify_all`'s fast path trusts the sleepy count. Here `notify_one` (its count raised by the
+/// bystander asleep at index 1) scans from index 0 and may claim worker 0 midway through
+/// `prepare`; if that claim could take its decrement before worker 0's announcing increment,
+/// the count would read 0 for a moment with the bystander asleep, and a `notify_all` in that
+/// moment would leave the bystander stranded (a loom deadlock on its join).
+#[test]
+fn notify_all_wakes_a_sleeper_while_another_is_claimed_mid_prepare() {
+    loom::model(|| {
+        let sleep = sleep(2);
+        let items = Arc::new(AtomicUsize::new(0));
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let bystander = {
+            let (sleep, shutdown) = (Arc::clone(&sleep), Arc::clone(&shutdown));
+            // Acquire: pairs with the Release store of `shutdown`.
+            thread::spawn(move || sleep.worker(1).idle(|| shutdown.load(Ordering::Acquire).then_some(())))
+        };
+        let worker = {
+            let (sleep, items, shutdown) = (Arc::clone(&sleep), Arc::clone(&items), Arc::clone(&shutdown));
+            thread::spawn(move || {
+                let mut me = sleep.worker(0);
+                let mut taken = 0;
+                // `find`: an item (true) or, with none left after shutdown, false. Shutdown is read
+                // first: seeing it (Acquire, pairs with its Release store) makes the item visible.
+                while me.idle(|| {
+                    let stopping = shutdown.load(Ordering::Acquire);
+                    take(&items).map(|()| true).or_else(|| stopping.then_some(false))
+                }) {
+                    taken += 1;
+                }
+                taken
+            })
+        };
+        // Release: publishes the item.
+        items.fetch_add(1, Ordering::Release);
+        sleep.notify_one();
+        // Release: publishes shutdown to both workers' `find`.
+        shutdown.store(true, Ordering::Release);
+        sleep.notify_all();
+        assert_eq!(worker.join().unwrap(), 1);
+        bystander.join().unwrap();
+    });
+}
+
 #[test]
 fn count_latch_with_concurrent_decrements_opens_once_all_are_done() {
     loom::model(|| {
