@@ -51,7 +51,9 @@ pub fn light() {
 /// The cold side's fence: a process-wide memory barrier when available, else a `SeqCst` fence.
 ///
 /// After it returns, every thread of the process that stands after a [`light`] fence is ordered
-/// as if that fence had been `fence(SeqCst)`.
+/// as if that fence had been `fence(SeqCst)`. Once the process is registered it never degrades to
+/// a `SeqCst` fence (which would not order a compiler-fenced light side): a transient refusal by
+/// the kernel is retried, and any other failure panics.
 pub fn heavy() {
     if !expedited::barrier() {
         fence(Ordering::SeqCst);
@@ -123,12 +125,32 @@ mod expedited {
         STATE.load(Ordering::Relaxed) == REGISTERED
     }
 
-    /// Runs the expedited barrier; false when it is not available (the caller falls back).
+    /// Runs the expedited barrier; false when the process could not register (the caller falls
+    /// back to a `SeqCst` fence, as every light side does then).
     ///
-    /// Once registered the command cannot fail (the kernel refuses it only to unregistered
-    /// processes), so the light side's compiler fence stays covered.
+    /// Once registered, a failed barrier must not fall back: light sides that saw REGISTERED run
+    /// compiler fences only, and a `SeqCst` fence on this side alone orders nothing against them
+    /// (a Dekker handshake needs a barrier on both sides). A registered process is refused the
+    /// command only when the kernel cannot allocate its CPU mask (`ENOMEM`, kernels built with
+    /// off-stack CPU masks), which passes, so the barrier is retried; any other error leaves no
+    /// sound way on, and panics.
     pub(super) fn barrier() -> bool {
-        register() && membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0
+        if !register() {
+            return false;
+        }
+        loop {
+            if membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0 {
+                return true;
+            }
+            let error = std::io::Error::last_os_error();
+            match error.raw_os_error() {
+                Some(libc::ENOMEM | libc::EAGAIN | libc::EINTR) => std::thread::yield_now(),
+                _ => panic!(
+                    "filch-sync: asymmetric_fence::heavy: membarrier(PRIVATE_EXPEDITED) failed after \
+                     registration ({error}); the light sides' compiler fences cannot be ordered"
+                ),
+            }
+        }
     }
 }
 
