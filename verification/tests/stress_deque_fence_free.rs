@@ -10,7 +10,8 @@
 //! One to three thieves alternate `steal`, `steal_batch_and_pop` and
 //! `steal_batch_with_limit_and_pop` into fence-free deques of their own and pop what they got.
 //! Every item must come out exactly once: `Ledger` panics on a second taking and names the items
-//! never taken. Each test also checks that the thieves took items, so that the races were run.
+//! never taken. Each test also checks that the thieves took items, so that the races were run: the
+//! owner waits (a millisecond at most) for a steal before each spawn round and every 256th burst.
 #![cfg(not(any(loom, feature = "shuttle")))]
 
 use filch_deque::{Steal, Stealer, Worker};
@@ -19,10 +20,20 @@ use filch_sync::hint::spin_loop;
 use filch_sync::{thread, Arc};
 use filch_verification::budget;
 use filch_verification::ledger::Ledger;
+use std::time::{Duration, Instant};
 
 /// Busy work of about `rounds` spin hints (the owner's "run A" in a join, a task's body).
 fn work(rounds: usize) {
     for _ in 0..rounds {
+        spin_loop();
+    }
+}
+
+/// Waits (at most a millisecond) until a thief has taken one of the `held` items the owner holds, so
+/// that every run steals even where barriers are slow; the pops that follow race the thieves.
+fn let_thieves_in(owner: &Worker<usize>, held: usize) {
+    let start = Instant::now();
+    while owner.len() == held && start.elapsed() < Duration::from_millis(1) {
         spin_loop();
     }
 }
@@ -117,7 +128,11 @@ fn join_shaped(owner: &Worker<usize>, taken: &Ledger, items: usize) {
             owner.push(item);
         }
         next += size;
-        work(burst % 5 * 64);
+        if burst % 256 == 0 {
+            let_thieves_in(owner, size);
+        } else {
+            work(burst % 5 * 64);
+        }
         burst += 1;
         for _ in 0..size {
             if let Some(item) = owner.pop() {
@@ -137,6 +152,7 @@ fn spawn_shaped(owner: &Worker<usize>, taken: &Ledger, items: usize) {
             owner.push(item);
         }
         next += size;
+        let_thieves_in(owner, size);
         while let Some(item) = owner.pop() {
             taken.record(item);
             work(4);
