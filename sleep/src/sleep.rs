@@ -157,10 +157,10 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
         // fence in `Sleeper::prepare` (store-load both sides): either we see the worker sleepy,
         // or its final check sees the work.
         fence(Ordering::SeqCst);
-        // Acquire: pairs with the announcing RMW in `prepare` (a release sequence), so the scan
-        // finds the slots this count promises. Not needed against lost wake-ups (the fences
-        // suffice; loom passes with Relaxed), only so a sleepy count rarely scans in vain.
-        let state = self.state.load(Ordering::Acquire);
+        // Relaxed: the fences carry the argument (DESIGN.md). A sleeper's slot store follows its
+        // count, so no ordering here would make the scan find the slots the count promises; a
+        // slot not yet visible means its final check sees our work (the lemma's other half).
+        let state = self.state.load(Ordering::Relaxed);
         self.wake_any(state)
     }
 
@@ -195,8 +195,8 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
     pub fn notify_all(&self) -> usize {
         // SeqCst fence: as in `notify_one`.
         fence(Ordering::SeqCst);
-        // Acquire: as in `notify_one`.
-        if sleepy(self.state.load(Ordering::Acquire)) == 0 {
+        // Relaxed: as in `notify_one`.
+        if sleepy(self.state.load(Ordering::Relaxed)) == 0 {
             return 0;
         }
         (0..self.workers()).filter(|&index| self.claim(index)).count()
