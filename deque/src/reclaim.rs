@@ -22,30 +22,13 @@ use crate::buffer::Buffer;
 
 /// True when this build frees retired buffers through crossbeam-epoch.
 #[cfg(feature = "std")]
-const EPOCH: bool = cfg!(all(feature = "std", not(loom), not(shuttle), not(miri)))
-    && !same(filch_sync::BACKEND, "loom")
-    && !same(filch_sync::BACKEND, "shuttle");
+const EPOCH: bool =
+    cfg!(all(feature = "std", not(loom), not(shuttle), not(miri))) && !filch_sync::MODEL_THREADS;
 
 /// Whether `pop` shrinks a mostly empty buffer by itself: everywhere a retired buffer is freed
 /// before the deque is dropped, and under the models (whose list is freed with the deque), so that
 /// they check shrinking.
 pub(crate) const SHRINKS_AUTOMATICALLY: bool = cfg!(feature = "std");
-
-#[cfg(feature = "std")]
-const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
 
 /// Keeps a thief's buffer alive from its load of the buffer pointer until it drops the guard.
 pub(crate) struct Guard {

@@ -11,27 +11,10 @@ use core::cell::Cell;
 use std::sync::Mutex;
 
 use filch_sync::thread::{self, ThreadId};
+use filch_sync::MODEL_THREADS;
 
 /// A model thread: the OS thread running the model, and the model's own thread id.
 type ModelThread = (std::thread::ThreadId, ThreadId);
-
-/// True when the facade runs on model threads.
-const MODEL_THREADS: bool = same(filch_sync::BACKEND, "loom") || same(filch_sync::BACKEND, "shuttle");
-
-const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
 
 std::thread_local! {
     static CURRENT: Cell<*const ()> = const { Cell::new(core::ptr::null()) };

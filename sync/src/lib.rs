@@ -70,3 +70,8 @@ pub use crossbeam_utils::CachePadded;
 ///
 /// Tests use it to check that a switch really took effect.
 pub const BACKEND: &str = backend::NAME;
+
+/// True when threads are a model checker's (loom or shuttle): they share one OS thread, so
+/// anything keyed by OS thread (a `thread_local!`, crossbeam-epoch's collector) must be keyed by
+/// model thread instead, or left out.
+pub const MODEL_THREADS: bool = backend::MODEL_THREADS;

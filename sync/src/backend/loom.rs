@@ -4,6 +4,7 @@
 //! reading, so a model never passes because of a fence the hardware would not give.
 
 pub(crate) const NAME: &str = "loom";
+pub(crate) const MODEL_THREADS: bool = true;
 
 /// Atomic integers, pointers, [`Ordering`](atomic::Ordering) and fences.
 pub mod atomic {

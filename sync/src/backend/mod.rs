@@ -1,6 +1,6 @@
 //! Picks exactly one backend; the rest of the crate re-exports what it picked.
 //!
-//! Every backend file exports the same names: `NAME`, `atomic`, `cell`, `hint`, and with the
+//! Every backend file exports the same names: `NAME`, `MODEL_THREADS`, `atomic`, `cell`, `hint`, and with the
 //! features that need them `Arc`, `thread` and `lock`.
 
 #[cfg(loom)]

@@ -5,6 +5,8 @@ pub(crate) const NAME: &str = "native";
 #[cfg(feature = "portable-atomic")]
 pub(crate) const NAME: &str = "portable-atomic";
 
+pub(crate) const MODEL_THREADS: bool = false;
+
 /// Atomic integers, pointers, [`Ordering`](atomic::Ordering) and fences.
 pub mod atomic {
     #[cfg(not(feature = "portable-atomic"))]

@@ -4,6 +4,7 @@
 //! strength is exploring long schedules that loom cannot enumerate.
 
 pub(crate) const NAME: &str = "shuttle";
+pub(crate) const MODEL_THREADS: bool = true;
 
 /// Atomic integers, pointers, [`Ordering`](atomic::Ordering) and fences.
 pub mod atomic {
