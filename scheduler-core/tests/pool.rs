@@ -239,11 +239,10 @@ fn install_from_another_pool_blocks_and_returns() {
 }
 
 /// All tasks start on one worker's deque (spawned from inside it), which grows while the others
-/// steal: every task runs exactly once. (With `Flavor::LifoFenceFree` in the list this crashes:
-/// a boxed job runs after it was freed; see `DESIGN.md`, "Deque flavours".)
+/// steal: every task runs exactly once, in every deque flavour (`DESIGN.md`, "Deque flavours").
 #[test]
 fn spawns_from_inside_one_worker_each_run_once_while_others_steal() {
-    for flavor in [Flavor::Lifo, Flavor::Fifo] {
+    for flavor in [Flavor::Lifo, Flavor::Fifo, Flavor::LifoFenceFree] {
         let started = Arc::new(AtomicUsize::new(0));
         let pool = ThreadPoolBuilder::new()
             .num_threads(3)
