@@ -4,6 +4,12 @@ use filch_sync::lock::{Condvar, Mutex, MutexGuard};
 
 /// Set once by a worker, waited on by a thread that is not a worker of the pool (the caller of
 /// `install` from outside), which blocks on a condition variable.
+///
+/// The job holds it in an `Arc` and the setter keeps a clone of its own while it sets: the
+/// waiter may return and drop the job as soon as it sees the flag, while the setter's unlock of
+/// the mutex is still running (std's unlock touches the mutex after releasing it, and the setter
+/// holds a reference to it for the whole call). Miri's Stacked Borrows caught the stack-held
+/// version of this latch doing exactly that.
 #[derive(Debug, Default)]
 pub(crate) struct LockLatch {
     set: Mutex<bool>,
@@ -16,17 +22,12 @@ impl LockLatch {
         self.set.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sets the latch and wakes the waiter.
-    ///
-    /// # Safety
-    /// `this` points to a live latch when the call starts. The waiter may free it as soon as it
-    /// takes the lock after us, so we notify while still holding the lock and touch nothing after.
-    pub(crate) unsafe fn set(this: *const Self) {
-        // SAFETY: live (caller); the waiter cannot see `true` before we release the lock below.
-        let latch = unsafe { &*this };
-        let mut set = latch.lock();
+    /// Sets the latch and wakes the waiter. The caller keeps the latch alive for the whole call
+    /// (see the type's documentation).
+    pub(crate) fn set(&self) {
+        let mut set = self.lock();
         *set = true;
-        latch.changed.notify_all();
+        self.changed.notify_all();
         drop(set);
     }
 

@@ -6,6 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use filch_sleep::Latch;
 use filch_sync::cell::UnsafeCell;
+use filch_sync::Arc;
 
 use crate::job_ref::JobRef;
 use crate::lock_latch::LockLatch;
@@ -32,10 +33,12 @@ impl SetLatch for Latch {
     }
 }
 
-impl SetLatch for LockLatch {
+impl SetLatch for Arc<LockLatch> {
     unsafe fn set(this: *const Self, _thread: &WorkerThread<'_>) {
-        // SAFETY: forwarded from our caller.
-        unsafe { LockLatch::set(this) }
+        // SAFETY: `this` is live when the call starts (our caller). Our own clone keeps the latch
+        // alive after the waiter drops the job, which it may do while `set` is still unlocking.
+        let latch = Arc::clone(unsafe { &*this });
+        latch.set();
     }
 }
 

@@ -89,7 +89,8 @@ impl ThreadPool {
         OP: FnOnce() -> R + Send,
         R: Send,
     {
-        let job = StackJob::new(LockLatch::default(), |_migrated| op());
+        // The latch is shared with the setter, which may still be unlocking it when we return.
+        let job = StackJob::new(Arc::new(LockLatch::default()), |_migrated| op());
         // SAFETY: `job` stays in this frame until its latch is set: we wait for it just below.
         self.shared.registry.push(unsafe { job.as_job_ref() });
         job.latch().wait();
