@@ -28,22 +28,28 @@ fn main() {
     join_overhead(threads);
 }
 
+const USAGE: &str = "usage: tour [--threads N] (default: the machine's available parallelism)";
+
+/// `--threads N`; prints the usage and exits on `--help` (status 0) or on bad input (status 2).
 fn threads_from_args() -> usize {
     let mut args = std::env::args().skip(1);
     let mut threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--threads" => {
-                threads = args
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .filter(|&n: &usize| n >= 1)
-                    .expect("tour: --threads takes a whole number of at least 1");
-            }
-            other => panic!("tour: unknown argument {other:?}; usage: tour [--threads N]"),
+            "--threads" => match args.next().and_then(|n| n.parse().ok()).filter(|&n: &usize| n >= 1) {
+                Some(n) => threads = n,
+                None => exit_with_usage("tour: --threads takes a whole number of at least 1", 2),
+            },
+            "-h" | "--help" => exit_with_usage("filch-scheduler-core tour", 0),
+            other => exit_with_usage(&format!("tour: unknown argument {other:?}"), 2),
         }
     }
     threads
+}
+
+fn exit_with_usage(message: &str, status: i32) -> ! {
+    eprintln!("{message}\n{USAGE}");
+    std::process::exit(status)
 }
 
 fn pool(threads: usize) -> ThreadPool {
