@@ -16,7 +16,7 @@ unsafe impl<T: Send> Sync for SharedCell<T> {}
 #[test]
 fn loom_backend_is_selected() {
     assert_eq!(filch_sync::BACKEND, "loom");
-    assert!(filch_sync::MODEL_THREADS);
+    const { assert!(filch_sync::MODEL_THREADS) };
 }
 
 /// Two threads add one each; `increment` is the only thing that differs between the tests.

@@ -10,7 +10,7 @@ const ITERATIONS: usize = 1_000;
 #[test]
 fn shuttle_backend_is_selected() {
     assert_eq!(filch_sync::BACKEND, "shuttle");
-    assert!(filch_sync::MODEL_THREADS);
+    const { assert!(filch_sync::MODEL_THREADS) };
 }
 
 /// Four threads add one each; `increment` is the only thing that differs between the tests.
