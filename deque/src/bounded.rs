@@ -102,11 +102,13 @@ impl<T> Worker<T> {
     /// if the deque is full.
     ///
     /// Slots a thief is still copying out count as full until it finishes.
+    #[inline]
     pub fn push(&self, item: T) -> Result<bool, T> {
         self.ring.push(item)
     }
 
     /// Pops the newest (LIFO) or oldest (FIFO) item, or `None` if the deque is empty.
+    #[inline]
     pub fn pop(&self) -> Option<T> {
         self.ring.pop()
     }

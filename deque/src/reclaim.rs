@@ -30,6 +30,10 @@ const EPOCH: bool =
 /// they check shrinking.
 pub(crate) const SHRINKS_AUTOMATICALLY: bool = cfg!(feature = "std");
 
+/// A retired buffer of at least this many bytes is pushed to the global collector at once.
+#[cfg(feature = "std")]
+const FLUSH_BYTES: usize = 1 << 10;
+
 /// Keeps a thief's buffer alive from its load of the buffer pointer until it drops the guard.
 pub(crate) struct Guard {
     #[cfg(feature = "std")]
@@ -73,6 +77,8 @@ impl<T> Reclaimer<T> {
     pub(crate) unsafe fn retire(&self, buffer: *mut Buffer<T>) {
         #[cfg(feature = "std")]
         if EPOCH {
+            // SAFETY: the owner retires a buffer it just replaced, so it is still allocated.
+            let bytes = unsafe { (*buffer).slots().capacity() } as usize * core::mem::size_of::<T>();
             let retired = Retired(buffer);
             let guard = crossbeam_epoch::pin();
             // SAFETY: threads pinned now may hold `buffer`; the closure runs after all of them
@@ -84,6 +90,12 @@ impl<T> Reclaimer<T> {
                     Buffer::free(retired.0)
                 })
             };
+            if bytes >= FLUSH_BYTES {
+                // Hand the thread-local garbage to the global queue and try to collect now: a large
+                // buffer left in the local bag keeps its memory until 64 more defers fill the bag,
+                // and a burst that grows then shrinks would fault in fresh pages for every buffer.
+                guard.flush();
+            }
             return;
         }
         // SAFETY: only the owner calls `retire` and `Drop` has `&mut self`, so the list has one

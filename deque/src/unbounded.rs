@@ -130,20 +130,28 @@ impl<T> Drop for Inner<T> {
 /// ```
 pub struct Worker<T> {
     inner: Arc<Inner<T>>,
-    /// The owner's copy of `inner.back` (it is the only writer).
-    back: Cell<u32>,
     /// The owner's copy of `inner.buffer` (it is the only writer).
     buffer: Cell<*mut Buffer<T>>,
     /// The slots of `buffer`, cached for `push` and `pop`.
     slots: Cell<Slots<T>>,
     /// `pop` halves the buffer when fewer than this many slots are in use (0: at the minimum).
     shrink_below: Cell<u32>,
-    /// `pop`'s fence is a compiler fence: the fence-free flavour, with the process-wide barrier
-    /// available to thieves (decided once, by `asymmetric_fence::heavy_is_expedited`).
-    light_pop: bool,
-    flavor: Flavor,
+    /// Which `pop` runs: one byte decides flavour and fence on the owner's hottest call.
+    pop_path: PopPath,
     /// `Cell`s already make the type `!Sync`; this says so on purpose.
     _not_sync: PhantomData<Cell<()>>,
+}
+
+/// The owner's `pop`, fixed at construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PopPath {
+    /// LIFO with a `SeqCst` fence: `Lifo`, and `LifoFenceFree` where the barrier is unavailable.
+    Fenced,
+    /// LIFO with a compiler fence: `LifoFenceFree` with the process-wide barrier available to
+    /// thieves (decided once, by `asymmetric_fence::heavy_is_expedited`).
+    Light,
+    /// FIFO: a CAS at the front.
+    Front,
 }
 
 // SAFETY: the owner's state moves with it to another thread; the cached pointer refers to the
@@ -186,7 +194,11 @@ impl<T> Worker<T> {
         let capacity = round_capacity(capacity, "with_capacity");
         // Decide light-or-full fences before either side runs (see `asymmetric_fence`); where the
         // barrier is unavailable (and under the models) both sides use SeqCst fences.
-        let light_pop = flavor == Flavor::LifoFenceFree && asymmetric_fence::heavy_is_expedited();
+        let pop_path = match flavor {
+            Flavor::Fifo => PopPath::Front,
+            Flavor::LifoFenceFree if asymmetric_fence::heavy_is_expedited() => PopPath::Light,
+            Flavor::Lifo | Flavor::LifoFenceFree => PopPath::Fenced,
+        };
         let buffer = Buffer::alloc(capacity);
         let inner = Inner {
             head: CachePadded::new(AtomicU64::new(Head::idle_at(START_INDEX).pack())),
@@ -198,13 +210,11 @@ impl<T> Worker<T> {
         };
         Worker {
             inner: Arc::new(inner),
-            back: Cell::new(START_INDEX),
             buffer: Cell::new(buffer),
             // SAFETY: `buffer` was just allocated.
             slots: Cell::new(unsafe { (*buffer).slots() }),
             shrink_below: Cell::new(0),
-            light_pop,
-            flavor,
+            pop_path,
             _not_sync: PhantomData,
         }
     }
@@ -216,7 +226,15 @@ impl<T> Worker<T> {
 
     /// The flavour chosen at construction.
     pub fn flavor(&self) -> Flavor {
-        self.flavor
+        self.inner.flavor
+    }
+
+    /// The owner's reading of `back`.
+    #[inline]
+    fn back(&self) -> u32 {
+        // Relaxed: the owner is the only writer of `back`, so it reads its own last store
+        // (coherence); caching it in a `Cell` would cost a second store on every push and pop.
+        self.inner.back.load(Ordering::Relaxed)
     }
 
     /// How many items the current buffer holds before it must grow.
@@ -228,7 +246,7 @@ impl<T> Worker<T> {
     pub fn len(&self) -> usize {
         // Relaxed: a snapshot; the owner's own `back` is exact, `real` only grows.
         let head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
-        head.len_to(self.back.get()).max(0) as usize
+        head.len_to(self.back()).max(0) as usize
     }
 
     /// True when [`len`](Worker::len) is zero.
@@ -242,14 +260,13 @@ impl<T> Worker<T> {
     /// Grows the buffer when it is full. Panics if the deque would hold more than `2^30` items.
     #[inline]
     pub fn push(&self, item: T) -> bool {
-        let back = self.back.get();
+        let back = self.back();
         // Acquire: pairs with the Release in `finish_steal`: a thief's copy out of a slot happens
         // before we see `steal` past it and write the slot again below.
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
         let mut slots = self.slots.get();
         if back.wrapping_sub(head.steal) >= slots.capacity() {
-            self.resize(grown(slots.capacity(), "push"), head.steal);
-            slots = self.slots.get();
+            slots = self.grow(head.steal);
         }
         // SAFETY: the owner's cached slots are those of the current buffer, which only the owner
         // retires (refreshing the cache). `back - steal < capacity`, so the slot of `back` holds no
@@ -258,27 +275,38 @@ impl<T> Worker<T> {
         unsafe { slots.write(back, item) };
         // Release: publishes the slot (and any new buffer) to a thief's Acquire load of `back`.
         self.inner.back.store(back.wrapping_add(1), Ordering::Release);
-        self.back.set(back.wrapping_add(1));
         back == head.real
+    }
+
+    /// `push`'s slow path: doubles the buffer and returns the new slots.
+    #[cold]
+    #[inline(never)]
+    fn grow(&self, steal: u32) -> Slots<T> {
+        self.resize(grown(self.slots.get().capacity(), "push"), steal);
+        self.slots.get()
     }
 
     /// Pops an item: the newest for LIFO flavours, the oldest for FIFO.
     #[inline]
     pub fn pop(&self) -> Option<T> {
-        if self.flavor.is_lifo() {
-            self.pop_back()
-        } else {
-            self.pop_front()
+        match self.pop_path {
+            PopPath::Fenced => self.pop_back(false),
+            PopPath::Light => self.pop_back(true),
+            PopPath::Front => self.pop_front(),
         }
     }
 
-    fn pop_back(&self) -> Option<T> {
-        let back = self.back.get();
-        if !self.light_pop {
+    /// The LIFO `pop`; `light` (a constant at each call) picks the compiler fence of the
+    /// fence-free flavour, so each inlined copy tests the flavour once.
+    #[inline(always)]
+    fn pop_back(&self, light: bool) -> Option<T> {
+        let inner = &*self.inner;
+        let back = self.back();
+        if !light {
             // Relaxed: `real` only grows, so a stale reading can only make us try the fenced path
             // on a deque that turns out empty. Skipped when the fence is a compiler fence: then
             // the check would cost more than it saves.
-            let early = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+            let early = Head::unpack(inner.head.load(Ordering::Relaxed));
             if early.len_to(back) <= 0 {
                 return None;
             }
@@ -289,8 +317,8 @@ impl<T> Worker<T> {
         // release sequence of the push's store, so Relaxed here would publish nothing; loom found
         // a thief reading a stale buffer that way). The fence below orders it before our `head`
         // load.
-        self.inner.back.store(index, Ordering::Release);
-        if self.light_pop {
+        inner.back.store(index, Ordering::Release);
+        if light {
             // Compiler fence: every steal runs `asymmetric_fence::heavy`, a process-wide barrier
             // that makes this point act as a SeqCst fence (the light side of the pair; see
             // `asymmetric_fence` and DESIGN.md). Pairs like the fence below.
@@ -301,21 +329,26 @@ impl<T> Worker<T> {
             // Without it owner and thief can both take the last item.
             fence(Ordering::SeqCst);
         }
-        // Relaxed: the fence above orders it; the CAS below validates the last-item case.
-        let mut head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
-        let len = head.len_to(index);
-        if len > 0 {
-            // SAFETY: current buffer (as in `push`); `real < index`, so by the fence argument
-            // (DESIGN.md) no thief can claim `index`; the owner wrote the slot itself, and holds
-            // the only copy from now on.
-            let item = unsafe { self.slots.get().read(index) };
-            self.back.set(index);
-            self.shrink_if_sparse(head.steal, index);
-            return Some(item);
+        // Relaxed: the fence above orders it; `pop_last`'s CAS validates the last-item case.
+        let head = Head::unpack(inner.head.load(Ordering::Relaxed));
+        if head.len_to(index) <= 0 {
+            return self.pop_last(head, index);
         }
-        let won = len == 0
+        // SAFETY: current buffer (as in `push`); `real < index`, so by the fence argument
+        // (DESIGN.md) no thief can claim `index`; the owner wrote the slot itself, and holds the
+        // only copy from now on.
+        let item = unsafe { self.slots.get().read(index) };
+        self.shrink_if_sparse(head.steal, index);
+        Some(item)
+    }
+
+    /// The end of a LIFO `pop` that found at most `index` itself left (`head.real >= index`,
+    /// `back` already lowered to `index`): race the thieves for the last item with a CAS on
+    /// `head`, then restore `back`. Out of line, so that the common pop stays small inline.
+    #[inline(never)]
+    fn pop_last(&self, mut head: Head, index: u32) -> Option<T> {
+        let won = head.len_to(index) == 0
             && loop {
-                // The last item: race the thieves for it with a CAS on `head`.
                 // SeqCst: the CAS is the last-item arbitration of Lê et al.; success and failure are
                 // ordered against thieves' claims on `head`.
                 match self.inner.head.compare_exchange(
@@ -334,9 +367,9 @@ impl<T> Worker<T> {
                     }
                 }
             };
-        // Release: as for the decrement above, a thief that reads the restored `back` must see the
-        // slots and buffer below it.
-        self.inner.back.store(back, Ordering::Release);
+        // Release: as for the decrement in `pop_back`, a thief that reads the restored `back` must
+        // see the slots and buffer below it.
+        self.inner.back.store(index.wrapping_add(1), Ordering::Release);
         if won {
             // SAFETY: current buffer; our CAS claimed `index`; no thief copies it and we wrote
             // it ourselves.
@@ -346,8 +379,9 @@ impl<T> Worker<T> {
         }
     }
 
+    #[inline]
     fn pop_front(&self) -> Option<T> {
-        let back = self.back.get();
+        let back = self.back();
         // Relaxed: the CAS below validates the reading; the slot was written by this thread.
         let mut head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
         loop {
@@ -387,7 +421,7 @@ impl<T> Worker<T> {
     ///
     /// Panics if the deque would hold more than `2^30` items.
     pub fn reserve(&self, additional: usize) {
-        let back = self.back.get();
+        let back = self.back();
         // Acquire: as in `push`, slots below `steal` are free to reuse.
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
         let in_use = back.wrapping_sub(head.steal) as usize;
@@ -400,7 +434,7 @@ impl<T> Worker<T> {
     /// Shrinks the buffer to the smallest power of two that holds the items (not below the
     /// capacity the deque was made with).
     pub fn shrink_to_fit(&self) {
-        let back = self.back.get();
+        let back = self.back();
         // Acquire: as in `push`.
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
         let in_use = back.wrapping_sub(head.steal);
@@ -413,7 +447,7 @@ impl<T> Worker<T> {
     /// Moves the slots `steal..back` into a new buffer of `capacity` and retires the old one.
     #[cold]
     fn resize(&self, capacity: u32, steal: u32) {
-        let back = self.back.get();
+        let back = self.back();
         debug_assert!(back.wrapping_sub(steal) <= capacity);
         let old = self.buffer.get();
         let new = Buffer::alloc(capacity);
@@ -435,7 +469,7 @@ impl<T> Worker<T> {
 
 impl<T> fmt::Debug for Worker<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Worker").field("flavor", &self.flavor).field("len", &self.len()).finish()
+        f.debug_struct("Worker").field("flavor", &self.inner.flavor).field("len", &self.len()).finish()
     }
 }
 

@@ -141,11 +141,20 @@ impl<T> Ring<T> {
     }
 
     /// The position after the newest item, from `pushes` and (LIFO) the pops in `front`.
-    fn back(&self, pushes: Index, high: Index) -> Index {
-        match self.flavor {
+    #[inline(always)]
+    fn back(flavor: Flavor, pushes: Index, high: Index) -> Index {
+        match flavor {
             Flavor::Fifo => pushes,
             Flavor::Lifo => pushes.wrapping_sub(high),
         }
+    }
+
+    /// Slot `index & mask`.
+    #[inline(always)]
+    fn slot(&self, index: Index) -> &Slot<T> {
+        // SAFETY: `mask == slots.len() - 1` with a power-of-two length, so `index & mask` is in
+        // bounds (the owner's paths skip the bounds check this way).
+        unsafe { self.slots.get_unchecked((index & self.mask) as usize) }
     }
 
     /// Reads the indices as a thief (or a `len` caller on any thread) sees them.
@@ -157,21 +166,29 @@ impl<T> Ring<T> {
         // we compute is initialised and its write happens before our reads of it.
         let pushes = self.pushes.load(Ordering::Acquire);
         let (high, claimed) = unpack(front);
-        View { front, high, claimed, back: self.back(pushes, high) }
+        View { front, high, claimed, back: Self::back(self.flavor, pushes, high) }
     }
 
     /// The owner's view: `pushes` is its own counter, so only `front` needs a load.
     pub(super) fn owner_view(&self, order: Ordering) -> View {
+        self.owner_view_as(self.flavor, order)
+    }
+
+    /// [`owner_view`](Self::owner_view) for a flavour known at the call (the owner's hot paths
+    /// pass a constant, so the flavour is tested once per call, not once per helper).
+    #[inline(always)]
+    fn owner_view_as(&self, flavor: Flavor, order: Ordering) -> View {
         let front = self.front.load(order);
         // Relaxed: only the owner (this thread) writes `pushes`.
         let pushes = self.pushes.load(Ordering::Relaxed);
         let (high, claimed) = unpack(front);
-        View { front, high, claimed, back: self.back(pushes, high) }
+        View { front, high, claimed, back: Self::back(flavor, pushes, high) }
     }
 
     /// Where the owner may write up to (exclusive): `released + capacity`.
-    fn owner_released(&self, view: &View) -> Index {
-        match self.flavor {
+    #[inline(always)]
+    fn owner_released(&self, flavor: Flavor, view: &View) -> Index {
+        match flavor {
             Flavor::Fifo => view.high,
             // Acquire: pairs with the Release store in `finish_claim` of the thief that wrote this
             // value; each thief acquired its predecessor's store in `claim`, so the reads of every
@@ -185,7 +202,7 @@ impl<T> Ring<T> {
         // Acquire (FIFO): `released` is the high half; pairs with the Release CAS of
         // `finish_claim`, whose release sequence every later RMW of `front` continues.
         let view = self.owner_view(Ordering::Acquire);
-        let in_use = view.back.wrapping_sub(self.owner_released(&view));
+        let in_use = view.back.wrapping_sub(self.owner_released(self.flavor, &view));
         self.capacity() - in_use as usize
     }
 
@@ -195,7 +212,7 @@ impl<T> Ring<T> {
     /// Only the owner calls this, and slot `index` is free: `index` is in `back..released +
     /// capacity` for a `released` the owner loaded with Acquire.
     pub(super) unsafe fn write(&self, index: Index, item: T) {
-        let slot = &self.slots[(index & self.mask) as usize];
+        let slot = self.slot(index);
         // SAFETY: the slot is free (caller), so no thief reads it and nobody else writes it.
         slot.with_mut(|slot| unsafe { (*slot).write(item) });
     }
@@ -206,7 +223,7 @@ impl<T> Ring<T> {
     /// The caller has exclusive ownership of position `index` (its claim CAS or pop CAS covers it),
     /// and the write of the item happens before this read.
     pub(super) unsafe fn read(&self, index: Index) -> T {
-        let slot = &self.slots[(index & self.mask) as usize];
+        let slot = self.slot(index);
         // SAFETY: initialised and exclusively ours (caller); reading moves it out, and the
         // protocol never reads this position again before a new write.
         slot.with(|slot| unsafe { (*slot).assume_init_read() })
@@ -222,11 +239,21 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `item`; `Ok(true)` if the deque looked empty just before (`claimed == back`).
+    #[inline]
     pub(super) fn push(&self, item: T) -> Result<bool, T> {
+        match self.flavor {
+            Flavor::Lifo => self.push_as(Flavor::Lifo, item),
+            Flavor::Fifo => self.push_as(Flavor::Fifo, item),
+        }
+    }
+
+    /// `push` for a flavour known at the call.
+    #[inline(always)]
+    fn push_as(&self, flavor: Flavor, item: T) -> Result<bool, T> {
         // Acquire (FIFO): `released` is the high half; pairs with the Release CAS of
         // `finish_claim`, whose release sequence every later RMW of `front` continues.
-        let view = self.owner_view(Ordering::Acquire);
-        let released = self.owner_released(&view);
+        let view = self.owner_view_as(flavor, Ordering::Acquire);
+        let released = self.owner_released(flavor, &view);
         if view.back.wrapping_sub(released) as usize >= self.capacity() {
             return Err(item);
         }
@@ -236,15 +263,26 @@ impl<T> Ring<T> {
         Ok(view.back == view.claimed)
     }
 
+    /// Pops the newest (LIFO) or oldest (FIFO) item.
+    #[inline]
     pub(super) fn pop(&self) -> Option<T> {
+        match self.flavor {
+            Flavor::Lifo => self.pop_as(Flavor::Lifo),
+            Flavor::Fifo => self.pop_as(Flavor::Fifo),
+        }
+    }
+
+    /// `pop` for a flavour known at the call.
+    #[inline(always)]
+    fn pop_as(&self, flavor: Flavor) -> Option<T> {
         loop {
             // Relaxed: the word is validated by the CAS below, and every slot we may read was
             // written by this thread.
-            let view = self.owner_view(Ordering::Relaxed);
+            let view = self.owner_view_as(flavor, Ordering::Relaxed);
             if view.back == view.claimed {
                 return None;
             }
-            let (taken, next) = match self.flavor {
+            let (taken, next) = match flavor {
                 Flavor::Lifo => {
                     let last = view.back.wrapping_sub(1);
                     (last, pack(view.high.wrapping_add(1), view.claimed))
