@@ -1,9 +1,9 @@
 //! A block of slots: the unit the injector allocates, links and frees.
 //!
-//! Every slot goes through `0 -> WRITE -> WRITE|READ` (with `SKIP` beside `WRITE` when a batch push
-//! left it empty, and `DESTROY` set at any point by a destroyer waiting for the slot's reader).
-//! The state machine and the argument why a block is freed exactly once, after every access to it,
-//! are in the crate's `DESIGN.md`.
+//! Every slot goes through `0 -> WRITE` (with `SKIP` beside `WRITE` when a batch push left it
+//! empty); consumers count the block's slots down by whole runs, and the one that reaches zero
+//! frees the block. The state machine and the argument why a block is freed exactly once, after
+//! every access to it, are in the crate's `DESIGN.md`.
 
 use alloc::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use core::mem::MaybeUninit;
@@ -22,18 +22,27 @@ pub(crate) const BLOCK_CAP: usize = 63;
 #[cfg(loom)]
 pub(crate) const BLOCK_CAP: usize = 2;
 
+/// Every block is aligned to this. On 64-bit targets the tail keeps its offset in the top 16 bits
+/// of its word, so blocks need no alignment of their own; on narrower targets it keeps it in the
+/// low 12 bits of a 4 KiB-aligned block's address (`tail.rs`, and `DESIGN.md`, "The offset
+/// field").
+#[cfg(target_pointer_width = "64")]
+pub(crate) const BLOCK_ALIGN: usize = 1;
+/// Every block is aligned to this. On 64-bit targets the tail keeps its offset in the top 16 bits
+/// of its word, so blocks need no alignment of their own; on narrower targets it keeps it in the
+/// low 12 bits of a 4 KiB-aligned block's address (`tail.rs`, and `DESIGN.md`, "The offset
+/// field").
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const BLOCK_ALIGN: usize = 4096;
+
 /// Positions per block: `BLOCK_CAP` slots plus one position (offset `BLOCK_CAP`) that means "this
 /// block is full, the thread that filled it is linking the next one".
 pub(crate) const LAP: usize = BLOCK_CAP + 1;
 
 /// The producer has finished with the slot: it holds a value, or `SKIP` says it never will.
 pub(crate) const WRITE: usize = 1;
-/// The consumer has finished with the slot.
-pub(crate) const READ: usize = 2;
-/// A destroyer found the slot not yet `READ`: its reader must go on destroying the block.
-pub(crate) const DESTROY: usize = 4;
 /// Set together with `WRITE` when a batch push reserved the slot but had no value for it.
-pub(crate) const SKIP: usize = 8;
+pub(crate) const SKIP: usize = 2;
 
 /// One slot: a value and its state word.
 pub(crate) struct Slot<T> {
@@ -41,17 +50,25 @@ pub(crate) struct Slot<T> {
     state: AtomicUsize,
 }
 
-/// `BLOCK_CAP` slots and the link to the next block.
+/// `BLOCK_CAP` slots, the link to the next block, and how many slots no consumer has finished.
 pub(crate) struct Block<T> {
     next: AtomicPtr<Block<T>>,
+    /// Slots whose consumer has not released them yet; the release that brings it to 0 frees the
+    /// block.
+    unreleased: AtomicUsize,
     slots: [Slot<T>; BLOCK_CAP],
 }
 
 impl<T> Block<T> {
+    /// The layout of a block: its own, aligned to at least `BLOCK_ALIGN`.
+    fn layout() -> Layout {
+        Layout::new::<Block<T>>().align_to(BLOCK_ALIGN).expect("filch-injector: a block's layout fits")
+    }
+
     /// Allocates a block with every slot empty, straight on the heap: a block of large items
     /// (63 x 32 KiB) never passes through the stack.
     pub(crate) fn allocate() -> NonNull<Block<T>> {
-        let layout = Layout::new::<Block<T>>();
+        let layout = Block::<T>::layout();
         // SAFETY: `Block` holds atomics, so its size is never zero.
         let raw = unsafe { alloc(layout) }.cast::<Block<T>>();
         let Some(block) = NonNull::new(raw) else { handle_alloc_error(layout) };
@@ -60,6 +77,7 @@ impl<T> Block<T> {
         // uninitialised: `MaybeUninit` inside the transparent native cell accepts any bytes.
         unsafe {
             addr_of_mut!((*raw).next).write(AtomicPtr::new(ptr::null_mut()));
+            addr_of_mut!((*raw).unreleased).write(AtomicUsize::new(BLOCK_CAP));
             for offset in 0..BLOCK_CAP {
                 let slot = addr_of_mut!((*raw).slots[offset]);
                 addr_of_mut!((*slot).state).write(AtomicUsize::new(0));
@@ -82,7 +100,7 @@ impl<T> Block<T> {
         // loom's bookkeeping for the atomics and cells; `MaybeUninit` never drops a value.
         unsafe {
             ptr::drop_in_place(block.as_ptr());
-            dealloc(block.as_ptr().cast(), Layout::new::<Block<T>>());
+            dealloc(block.as_ptr().cast(), Block::<T>::layout());
         }
     }
 
@@ -92,6 +110,7 @@ impl<T> Block<T> {
     /// `AcqRel` swap, which publishes these stores.
     pub(crate) fn reset(&self) {
         self.next.store(ptr::null_mut(), Ordering::Relaxed);
+        self.unreleased.store(BLOCK_CAP, Ordering::Relaxed);
         for slot in &self.slots {
             slot.state.store(0, Ordering::Relaxed);
         }
@@ -137,9 +156,9 @@ impl<T> Block<T> {
         // SAFETY: the reservation gives us the only producer access to this slot; no consumer
         // reads the value before it sees `WRITE`, which we set below.
         slot.value.with_mut(|cell| unsafe { cell.write(MaybeUninit::new(value)) });
-        // Release: publishes the value to the consumer's Acquire load in `wait_written`. An RMW,
-        // not a store: a destroyer may already have set `DESTROY`.
-        slot.state.fetch_or(WRITE, Ordering::Release);
+        // Release: publishes the value to the consumer's Acquire load in `take`. A plain store: only
+        // this slot's producer writes its state between the block's reset and the block's free.
+        slot.state.store(WRITE, Ordering::Release);
     }
 
     /// Drops the value in the slot at `offset`, for the sole owner of the injector.
@@ -161,20 +180,19 @@ impl<T> Block<T> {
     /// # Safety
     /// As for [`Block::write`].
     pub(crate) unsafe fn skip(&self, offset: usize) {
-        // Release: the consumer's Acquire in `wait_written` sees the slot finished, as after a write.
-        self.slots[offset].state.fetch_or(WRITE | SKIP, Ordering::Release);
+        // Release: the consumer's Acquire in `take` sees the slot finished, as after a write.
+        self.slots[offset].state.store(WRITE | SKIP, Ordering::Release);
     }
 
     /// Waits until the producer of the slot at `offset` is done, then takes its value (`None` for
-    /// a skipped slot) and releases the slot, freeing the block if this was its last reader.
+    /// a skipped slot).
     ///
     /// # Safety
-    /// The caller claimed the slot at `offset` (its consumer claim) and has not taken it yet;
-    /// after the call the caller must not touch the block again.
-    pub(crate) unsafe fn take(this: NonNull<Block<T>>, offset: usize, cache: &BlockCache<T>) -> Option<T> {
-        // SAFETY: the block cannot be freed before this slot is released (below), so it is live.
-        let block = unsafe { this.as_ref() };
-        let slot = &block.slots[offset];
+    /// The caller claimed the slot at `offset` (its consumer claim), has not taken it yet, and has
+    /// not released its run.
+    pub(crate) unsafe fn take(this: NonNull<Block<T>>, offset: usize) -> Option<T> {
+        // SAFETY: the block cannot be freed before the caller releases its run, so it is live.
+        let slot = unsafe { &this.as_ref().slots[offset] };
         let backoff = Backoff::new();
         let state = loop {
             // Acquire: pairs with the Release RMW in `write`/`skip`, making the value visible.
@@ -184,59 +202,32 @@ impl<T> Block<T> {
             }
             backoff.snooze();
         };
-        let value = if state & SKIP == 0 {
+        if state & SKIP == 0 {
             // SAFETY: `WRITE` without `SKIP` means the producer moved a value in, and our claim
             // makes us its only reader; it is moved out exactly once, here.
             Some(slot.value.with(|cell| unsafe { cell.read().assume_init() }))
         } else {
             None
-        };
-        // SAFETY: we are the claimed reader of `offset` and have finished with the slot.
-        unsafe { Block::release(this, offset, cache) };
-        value
-    }
-
-    /// Marks the slot at `offset` read. The reader of the last slot starts destroying the block;
-    /// a reader that finds `DESTROY` set takes over from the slot after its own.
-    ///
-    /// # Safety
-    /// The caller is the claimed reader of `offset` and is done with the slot's value.
-    unsafe fn release(this: NonNull<Block<T>>, offset: usize, cache: &BlockCache<T>) {
-        if offset + 1 == BLOCK_CAP {
-            // SAFETY: the last slot's reader is the designated first destroyer.
-            unsafe { Block::destroy(this, 0, cache) };
-            return;
-        }
-        // SAFETY: our slot is not yet marked read, so the block is live.
-        let slot = unsafe { &this.as_ref().slots[offset] };
-        // AcqRel: Release orders our read of the value before a destroyer's Acquire that frees the
-        // block; Acquire pairs with the destroyer's Release `DESTROY`, so if we take over we see
-        // every slot it already found read.
-        if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
-            // SAFETY: the destroyer stopped at our slot and handed the destruction to us.
-            unsafe { Block::destroy(this, offset + 1, cache) };
         }
     }
 
-    /// Frees the block once every slot in `start..BLOCK_CAP - 1` is read; stops at the first slot
-    /// still in use and leaves a `DESTROY` mark for its reader, who resumes from there.
+    /// Releases a consumer's run of `count` slots, all taken; the release that leaves no slot
+    /// unreleased frees the block (to the cache).
     ///
     /// # Safety
-    /// Every slot before `start`, and the last slot, has been read, and the caller holds the
-    /// destruction baton (it is the last slot's reader, or it found `DESTROY` on its own slot).
-    unsafe fn destroy(this: NonNull<Block<T>>, start: usize, cache: &BlockCache<T>) {
-        for offset in start..BLOCK_CAP - 1 {
-            // SAFETY: slot `offset` is not marked read yet as far as we know, so the block is live.
-            let slot = unsafe { &this.as_ref().slots[offset] };
-            // Acquire (both): pairs with the reader's AcqRel `READ`, so its read of the value
-            // happens before we free. Release on the RMW hands our view to the reader who resumes.
-            if slot.state.load(Ordering::Acquire) & READ == 0
-                && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
-            {
-                return;
-            }
+    /// The caller claimed `count` slots of the block, took every one of them, and does not touch
+    /// the block after this call.
+    pub(crate) unsafe fn release_run(this: NonNull<Block<T>>, count: usize, cache: &BlockCache<T>) {
+        // SAFETY: our run is not released yet, so the block is live.
+        let unreleased = unsafe { &this.as_ref().unreleased };
+        // AcqRel: Release orders our reads of the run's values before the free by whoever brings
+        // the count to 0; Acquire (for that last releaser) pairs with every earlier release, all
+        // in this counter's release sequence, so every read of the block happens before the free.
+        if unreleased.fetch_sub(count, Ordering::AcqRel) == count {
+            // SAFETY: every slot is released: every consumer is done with the block, every
+            // producer finished before its slot's consumer took it, and the ends have moved on
+            // (DESIGN.md, "Freeing blocks").
+            unsafe { cache.recycle(this) };
         }
-        // SAFETY: every slot is read, and only the baton holder reaches this line, once.
-        unsafe { cache.recycle(this) };
     }
 }

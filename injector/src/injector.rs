@@ -5,13 +5,14 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use filch_deque::Steal;
-use filch_sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
+use filch_sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use filch_sync::{Backoff, CachePadded};
 
 use crate::block::{Block, BLOCK_CAP, LAP};
 use crate::cache::BlockCache;
 use crate::reservation::Reservation;
 use crate::stolen_run::StolenRun;
+use crate::tail::Tail;
 
 /// How many items `steal_batch` and `steal_batch_and_pop` move at most.
 pub const MAX_BATCH: usize = 32;
@@ -21,12 +22,12 @@ const HEAD_SHIFT: u32 = 1;
 /// In the head's word: the tail has left the head's block (every slot in it is claimed).
 const HAS_NEXT: usize = 1;
 
-/// One end of the queue: a position and the block it falls in.
+/// The consumers' end of the queue: a position and the block it falls in.
 ///
 /// A position counts `LAP` per block: offsets `0..BLOCK_CAP` are slots, offset `BLOCK_CAP` means
-/// the block is full and the thread that filled it is moving this end to the next block. The
-/// tail's `index` is its position; the head's is `position << HEAD_SHIFT | HAS_NEXT?`.
-struct End<T> {
+/// the block is fully claimed and the consumer that took its last slot is moving the head to the
+/// next block. `index` is `position << HEAD_SHIFT | HAS_NEXT?`.
+struct Head<T> {
     index: AtomicUsize,
     block: AtomicPtr<Block<T>>,
 }
@@ -35,10 +36,12 @@ struct End<T> {
 /// work-stealing scheduler.
 ///
 /// Items pushed by one thread come out in the order that thread pushed them; every item comes out
-/// exactly once. Producers and consumers each claim slots with one CAS on their own end (head and
-/// tail live on separate cache lines), a claim may cover a whole run of slots (`push_batch`,
+/// exactly once. A `push` claims its slot with one fetch-and-add, consumers with one CAS (head and
+/// tail live on separate cache lines); a claim may cover a whole run of slots (`push_batch`,
 /// `steal_batch*`), and blocks are freed by their last reader without epochs, through a one-block
-/// cache so a steady stream does not allocate.
+/// cache so a steady stream does not allocate. At most 65472 threads (4032 on targets narrower
+/// than 64 bits) may be inside `push` or `push_batch` at the same moment (the tail word's offset
+/// field; `DESIGN.md`).
 ///
 /// ```
 /// use filch_injector::{Injector, Steal};
@@ -57,14 +60,15 @@ struct End<T> {
 /// ```
 ///
 /// # Progress
-/// A claim is lock-free (a failed CAS means another thread's claim succeeded). Between its claim
-/// and its write, a producer holds up the consumer that claimed the same slot, and the thread that
-/// fills a block holds up its end until it links the next one; those waits spin briefly and then
+/// A `push` away from a block end is wait-free (one fetch-and-add); other claims are lock-free (a
+/// failed CAS means another thread's claim succeeded). Between its claim and its write, a producer
+/// holds up the consumer that claimed the same slot, and the producer that takes a block's last
+/// slot holds up the other producers until it links the next block; those waits spin briefly and then
 /// yield the time slice, so a pre-empted producer costs waiting threads a yield loop, not a
 /// full-speed spin. See `DESIGN.md` for why the injector waits rather than abandoning slots.
 pub struct Injector<T> {
-    head: CachePadded<End<T>>,
-    tail: CachePadded<End<T>>,
+    head: CachePadded<Head<T>>,
+    tail: CachePadded<Tail<T>>,
     cache: BlockCache<T>,
     _owns: PhantomData<T>,
 }
@@ -107,10 +111,13 @@ impl<T> Injector<T> {
     /// ```
     pub fn new() -> Self {
         let cache = BlockCache::new();
-        let first = cache.take().as_ptr();
+        let first = cache.take();
         Injector {
-            head: CachePadded::new(End { index: AtomicUsize::new(0), block: AtomicPtr::new(first) }),
-            tail: CachePadded::new(End { index: AtomicUsize::new(0), block: AtomicPtr::new(first) }),
+            head: CachePadded::new(Head {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(first.as_ptr()),
+            }),
+            tail: CachePadded::new(Tail::new(first)),
             cache,
             _owns: PhantomData,
         }
@@ -147,7 +154,7 @@ impl<T> Injector<T> {
         let mut items = items.into_iter();
         // Reserve only once an item is in hand, so an empty iterator claims nothing.
         while let Some(first) = items.next() {
-            let mut reservation = self.reserve(1 + items.size_hint().0);
+            let mut reservation = self.reserve(items.size_hint().0.saturating_add(1));
             reservation.fill(first);
             while reservation.remaining() > 0 {
                 match items.next() {
@@ -161,71 +168,9 @@ impl<T> Injector<T> {
 
     /// Claims between 1 and `wanted` slots at the tail, all in one block.
     fn reserve(&self, wanted: usize) -> Reservation<'_, T> {
-        let backoff = Backoff::new();
-        // The block to link after this one, taken before the claim that fills the current block so
-        // that the window in which that block's end is held up is two stores long.
-        let mut next_block: Option<NonNull<Block<T>>> = None;
-        let reservation = loop {
-            // Acquire: pairs with the Release store of the index in `link_next_block` (and the
-            // release sequence of claims after it), so the block we load below is this lap's.
-            let tail = self.tail.index.load(Ordering::Acquire);
-            let offset = tail % LAP;
-            if offset == BLOCK_CAP {
-                // The block is full and its filler is linking the next one.
-                backoff.snooze();
-                continue;
-            }
-            let count = wanted.min(BLOCK_CAP - offset);
-            let fills_block = offset + count == BLOCK_CAP;
-            if fills_block && next_block.is_none() {
-                next_block = Some(self.cache.take());
-            }
-            // Acquire: pairs with the Release store of the block in `link_next_block`.
-            let block = self.tail.block.load(Ordering::Acquire);
-            // SeqCst: the claim is in the single total order with the consumers' SeqCst fence in
-            // `claim` (the store-load pattern a sleeping worker relies on: push, then check for
-            // sleepers; announce sleep, then steal). Relaxed on failure: we reload everything.
-            match self.tail.index.compare_exchange_weak(
-                tail,
-                tail + count,
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    // SAFETY: the tail index did not move between our loads and the claim, and it only
-                    // leaves a lap after the lap's block was replaced, so `block` is this lap's block;
-                    // our reserved slots keep it alive. It is never null (a block is linked before the
-                    // index enters its lap).
-                    let block = unsafe { NonNull::new_unchecked(block) };
-                    if fills_block {
-                        let next = next_block.take().expect("taken above when the claim fills the block");
-                        self.link_next_block(block, next, tail + count);
-                    }
-                    // SAFETY: our claim moved the tail over exactly `offset..offset + count` of `block`.
-                    break unsafe { Reservation::new(block, offset, offset + count) };
-                }
-                Err(_) => backoff.spin(),
-            }
-        };
-        if let Some(unused) = next_block {
-            // SAFETY: the block never left this call.
-            unsafe { self.cache.recycle(unused) };
-        }
-        reservation
-    }
-
-    /// Moves the tail from the full `block` (its index at `full`, offset `BLOCK_CAP`) to `next`.
-    fn link_next_block(&self, block: NonNull<Block<T>>, next: NonNull<Block<T>>, full: usize) {
-        // Release: producers Acquire-load the index and then this pointer; the store of the index
-        // below is ordered after it, so whoever sees the new lap sees the new block.
-        self.tail.block.store(next.as_ptr(), Ordering::Release);
-        // Release: publishes the block store above (and `next`'s initialisation) to producers'
-        // Acquire load of the index in `reserve`.
-        self.tail.index.store(full + 1, Ordering::Release);
-        // After the tail moved: a consumer that reaches `next` through this link then sees a tail
-        // at or beyond `next` (DESIGN.md, "the head never passes the tail").
-        // SAFETY: our reserved slots in `block` are unwritten, so it is live.
-        unsafe { block.as_ref() }.set_next(next);
+        let claim = self.tail.claim(wanted, &self.cache);
+        // SAFETY: the claim moved the tail over exactly `start..end` of `block`, none written yet.
+        unsafe { Reservation::new(claim.block, claim.start, claim.end) }
     }
 
     /// Claims between 1 and `limit` slots at the head, all in one block.
@@ -250,18 +195,26 @@ impl<T> Injector<T> {
             // to read the tail (whose line the producers are busy with).
             BLOCK_CAP - offset
         } else {
-            // SeqCst fence: pairs with the producers' SeqCst claims. It orders the tail load after
-            // everything this thread did before (store-load), so a caller that announces itself
-            // with a SeqCst store and then finds the queue Empty (filch-sleep's "about to sleep"
-            // check) cannot miss a push whose claim precedes the fence in the single total order.
-            fence(Ordering::SeqCst);
-            let tail = self.tail.index.load(Ordering::Relaxed);
-            if items_before(tail) <= items_before(head) {
-                return Err(Miss::Empty);
-            }
-            if tail / LAP == head / LAP {
-                tail % LAP - offset
+            // SeqCst (inside): pairs with the producers' SeqCst claims in the single total order.
+            // A caller that announces itself with a SeqCst store or RMW (or a Relaxed one and a
+            // SeqCst fence, as filch-sleep's sleeper does) and then finds the queue Empty cannot
+            // miss a push whose claim precedes that announcement's check for sleepers (DESIGN.md,
+            // "Orderings").
+            let (tail_block, tail_offset) = self.tail.block_and_offset();
+            if tail_block == block {
+                let tail_offset = tail_offset.min(BLOCK_CAP);
+                if tail_offset <= offset {
+                    // Empty only if `block` was still the head block when we read the tail: the
+                    // head word did not move (DESIGN.md, "The consumer's view of the tail").
+                    return Err(if self.head.index.load(Ordering::Relaxed) == word {
+                        Miss::Empty
+                    } else {
+                        Miss::Retry
+                    });
+                }
+                tail_offset - offset
             } else {
+                // The tail has left the head's block, so every slot in it is claimed.
                 has_next = HAS_NEXT;
                 BLOCK_CAP - offset
             }
@@ -408,11 +361,11 @@ impl<T> Injector<T> {
     /// ```
     pub fn len(&self) -> usize {
         loop {
-            // SeqCst: a consistent snapshot needs both loads in the total order with the claims;
+            // SeqCst: a consistent snapshot needs the loads in the total order with the claims;
             // the tail is re-read to check that it did not move while we read the head.
-            let tail = self.tail.index.load(Ordering::SeqCst);
+            let tail = self.tail.position();
             let head = self.head.index.load(Ordering::SeqCst) >> HEAD_SHIFT;
-            if self.tail.index.load(Ordering::SeqCst) == tail {
+            if self.tail.position() == tail {
                 return items_before(tail) - items_before(head);
             }
         }
@@ -447,7 +400,7 @@ impl<T> Drop for Injector<T> {
     fn drop(&mut self) {
         // `&mut self`: every push and steal has returned, so every slot between head and tail is
         // written, and the blocks before the head block are already freed.
-        let tail = self.tail.index.load(Ordering::Relaxed);
+        let (tail_block, tail) = self.tail.owned_end();
         let mut position = self.head.index.load(Ordering::Relaxed) >> HEAD_SHIFT;
         let mut block = NonNull::new(self.head.block.load(Ordering::Relaxed)).expect("a head block");
         while position != tail {
@@ -465,6 +418,7 @@ impl<T> Drop for Injector<T> {
             }
             position += 1;
         }
+        debug_assert_eq!(block, tail_block, "filch-injector: internal: the walk ends at the tail block");
         // SAFETY: the tail block, now empty of values; the spare goes with the cache.
         unsafe { Block::deallocate(block) };
     }

@@ -5,10 +5,12 @@
 //! workers take it with [`Injector::steal`] or move a batch into their local queue at once. Items
 //! pushed by one thread come out in that thread's order, and every item comes out exactly once.
 //!
-//! The queue is a linked list of blocks of slots. Producers and consumers claim slots with one CAS
-//! on their own end, a batch with a single claim per block; a block is freed by its last reader
-//! without epochs, and one spare block is kept so a steady stream does not allocate. `DESIGN.md`
-//! beside this crate's manifest has the slot state machine and the arguments.
+//! The queue is a linked list of blocks of slots. A `push` claims its slot with one fetch-and-add
+//! on a tail word that names the block too; consumers claim with one CAS on the head, a batch with
+//! a single claim per block; a block is freed by the consumer that releases its last run, without
+//! epochs, and one spare block is kept so a steady stream does not allocate. At most 65472 threads
+//! (4032 on 32-bit targets) may be pushing at the same moment. `DESIGN.md` beside this crate's
+//! manifest has the slot state machine and the arguments.
 //!
 //! # Features
 //! - `std` (default): yielding while waiting for a pre-empted producer (without it, waits spin).
@@ -65,6 +67,7 @@ mod cache;
 mod injector;
 mod reservation;
 mod stolen_run;
+mod tail;
 #[cfg(all(feature = "deque", any(target_has_atomic = "64", feature = "portable-atomic")))]
 mod worker_batches;
 

@@ -5,13 +5,16 @@ use core::ptr::NonNull;
 use crate::block::{Block, BLOCK_CAP};
 use crate::cache::BlockCache;
 
-/// Slots `next..end` of `block`, claimed by one successful claim on the head.
+/// Slots `start..end` of `block`, claimed by one successful claim on the head; `next` is the first
+/// not yet taken.
 ///
 /// Yields the values in FIFO order, skipping slots a short batch push left empty. Dropping it
-/// takes and drops the values not yet yielded, so a consumer that panics mid-batch loses nothing
-/// silently and still releases every slot (the block is freed as usual).
+/// takes and drops the values not yet yielded, then releases the whole run with one RMW on the
+/// block's count (so a consumer that panics mid-batch loses nothing silently, and the block is
+/// freed as usual).
 pub(crate) struct StolenRun<'a, T> {
     block: NonNull<Block<T>>,
+    start: usize,
     next: usize,
     end: usize,
     cache: &'a BlockCache<T>,
@@ -29,7 +32,7 @@ impl<'a, T> StolenRun<'a, T> {
         end: usize,
         cache: &'a BlockCache<T>,
     ) -> Self {
-        Self { block, next: start, end, cache }
+        Self { block, start, next: start, end, cache }
     }
 
     /// True if the run goes up to the end of its block, so the next one starts in a new block.
@@ -46,8 +49,8 @@ impl<T> Iterator for StolenRun<'_, T> {
             let offset = self.next;
             self.next += 1;
             // SAFETY: `offset` is in our claimed run and not taken yet (`next` moved past it just
-            // now); after `take` we never touch that slot again.
-            if let Some(value) = unsafe { Block::take(self.block, offset, self.cache) } {
+            // now), and the run is released only in `drop`.
+            if let Some(value) = unsafe { Block::take(self.block, offset) } {
                 return Some(value);
             }
         }
@@ -60,5 +63,7 @@ impl<T> Drop for StolenRun<'_, T> {
         for value in self.by_ref() {
             drop(value);
         }
+        // SAFETY: the loop above took every slot of the run; `self` is not used again.
+        unsafe { Block::release_run(self.block, self.end - self.start, self.cache) };
     }
 }

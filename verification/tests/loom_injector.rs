@@ -169,3 +169,93 @@ fn dropping_with_items_drops_each_once() {
         drops.assert_each_recorded_once();
     });
 }
+
+#[test]
+fn a_block_two_consumers_release_is_reused_only_after_both_reads() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        // Items 0 and 1 fill the first block; item 2 opens the second one.
+        injector.push_batch([0, 1, 2]);
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let injector = Arc::clone(&injector);
+                thread::spawn(move || injector.steal().success())
+            })
+            .collect();
+        // Item 3 fills the second block, so its producer takes the spare (the first block, once
+        // both consumers released it); item 4 is written into that block's first slot.
+        injector.push(3);
+        injector.push(4);
+        let mut all: Vec<i32> = consumers.into_iter().filter_map(|c| c.join().unwrap()).collect();
+        all.extend(drain(&injector));
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2, 3, 4]);
+    });
+}
+
+/// Steals until something other than `Retry` comes back (bounded by the other threads' attempts).
+fn steal_past_retries<T>(injector: &Injector<T>) -> Steal<T> {
+    loop {
+        match injector.steal() {
+            Steal::Retry => continue,
+            other => return other,
+        }
+    }
+}
+
+#[test]
+fn a_consumer_that_read_a_recycled_head_block_does_not_answer_empty() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        injector.push(0);
+        // One steal that may read the head block, stall, and read the tail only after that block
+        // was drained, freed and installed again as the tail block (same address, later lap).
+        let late = {
+            let injector = Arc::clone(&injector);
+            thread::spawn(move || injector.steal())
+        };
+        // The queue is never empty from here on: item 2 is in before items 0 and 1 go, and item 3
+        // lands in the recycled block.
+        injector.push(1);
+        injector.push(2);
+        let mut taken = Vec::new();
+        for _ in 0..2 {
+            if let Steal::Success(item) = steal_past_retries(&injector) {
+                taken.push(item);
+            }
+        }
+        injector.push(3);
+        match late.join().unwrap() {
+            Steal::Success(item) => taken.push(item),
+            Steal::Retry => {}
+            Steal::Empty => panic!("Empty while the queue held an item all along"),
+        }
+        taken.extend(drain(&injector));
+        taken.sort_unstable();
+        assert_eq!(taken, [0, 1, 2, 3]);
+    });
+}
+
+#[test]
+fn a_batch_steal_racing_an_overshooting_push_stays_in_its_block() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        injector.push(0);
+        // Two pushes race for the first block's last slot: the loser's fetch-and-add overshoots the
+        // full tail word until the winner installs the next block.
+        let producers: Vec<_> = (1..3)
+            .map(|item| {
+                let injector = Arc::clone(&injector);
+                thread::spawn(move || injector.push(item))
+            })
+            .collect();
+        let mut taken = Vec::new();
+        let _ = injector.steal_batch_with_limit_into(3, |item| taken.push(item));
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        taken.extend(drain(&injector));
+        taken.sort_unstable();
+        assert_eq!(taken, [0, 1, 2]);
+    });
+}
