@@ -3,6 +3,8 @@
 use filch_deque::Flavor;
 use filch_sleep::IdlePolicy;
 
+use crate::{StealPolicy, VictimPolicy};
+
 /// How a [`Registry`](crate::Registry)'s workers look for work.
 ///
 /// ```
@@ -15,8 +17,9 @@ use filch_sleep::IdlePolicy;
 pub struct CoreConfig {
     /// The flavour of each worker's deque. [`Flavor::Lifo`] (the default): depth-first, one
     /// `SeqCst` fence per pop. [`Flavor::LifoFenceFree`] moves that fence to the thieves (a
-    /// process-wide barrier per steal), which suits fork-join, but see `DESIGN.md`, "Deque
-    /// flavours": it currently runs jobs twice under the pool. [`Flavor::Fifo`] runs each
+    /// process-wide barrier per steal), which suits fork-join; a double hand-out seen once under
+    /// the pool did not reproduce on any committed state (`DESIGN.md`, "Deque flavours"), and
+    /// the pool tests cover it. [`Flavor::Fifo`] runs each
     /// worker's own tasks oldest first: for `spawn`-only workloads; deep `join` trees recurse
     /// without bound on it (a joiner that pops an older job runs it on its stack).
     pub flavor: Flavor,
@@ -29,16 +32,25 @@ pub struct CoreConfig {
     /// before the own deque, so outside submissions are not starved by a worker that keeps
     /// feeding itself. At least 1.
     pub injector_interval: u32,
-    /// Passes over all victims before `find_task` gives up; a pass is repeated only when a steal
-    /// lost a race (`Retry`). At least 1.
+    /// Passes over the victims before `find_task` gives up; a pass is repeated, after a short
+    /// backoff, only when a steal lost a race (or, with [`VictimPolicy::LargestQueue`], when the
+    /// chosen victim was emptied first). At least 1.
     pub steal_rounds: u32,
+    /// Which victims a thief tries, in which order.
+    pub victim_policy: VictimPolicy,
+    /// Whether idle workers steal at all ([`StealPolicy::ShareNothing`]: thread per core).
+    pub steal_policy: StealPolicy,
+    /// At most this many high-priority tasks in a row per worker; then its next look for work
+    /// takes a normal task first, so normal tasks are not starved ([`Priority`](crate::Priority)). At least 1.
+    pub high_priority_burst: u32,
     /// Spinning, yielding and searcher cap before a worker sleeps.
     pub idle: IdlePolicy,
 }
 
 impl Default for CoreConfig {
     /// LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector first every
-    /// 61 ticks, 2 steal rounds, the default idle policy.
+    /// 61 ticks, 2 steal rounds from a random victim, work stealing on, up to
+    /// 16 high-priority tasks in a row, the default idle policy.
     fn default() -> Self {
         Self {
             flavor: Flavor::Lifo,
@@ -46,6 +58,9 @@ impl Default for CoreConfig {
             steal_limit: 8,
             injector_interval: 61,
             steal_rounds: 2,
+            victim_policy: VictimPolicy::Random,
+            steal_policy: StealPolicy::WorkStealing,
+            high_priority_burst: 16,
             idle: IdlePolicy::default(),
         }
     }

@@ -36,7 +36,8 @@ fn model_table() -> std::sync::MutexGuard<'static, Vec<(ModelThread, Pointer)>> 
     MODEL_CURRENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The current thread's worker pointer (null outside every pool).
+/// The current thread's worker pointer (null outside every pool). Inlined: every join reads it.
+#[inline]
 pub(crate) fn get() -> *const () {
     if MODEL_THREADS {
         let me = (std::thread::current().id(), thread::current().id());

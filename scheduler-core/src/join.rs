@@ -1,20 +1,33 @@
-//! `join`: run two closures, potentially in parallel, work-first.
+//! `join`: run two closures, potentially in parallel, work-first, publishing the second lazily.
 
 use std::panic::{self, AssertUnwindSafe};
 
 use filch_sleep::Latch;
+use filch_sync::MODEL_THREADS;
 
 use crate::global::global_pool;
-use crate::stack_job::StackJob;
+use crate::pending_join::{Linked, PendingJoin, Segment};
+use crate::stack_job::{Panic, StackJob};
 use crate::worker_thread::WorkerThread;
 
 /// Runs `a` and `b`, potentially in parallel, and returns both results.
 ///
-/// On a worker thread of a pool it follows the work-first principle: `b` is pushed onto the
-/// worker's deque as a two-word reference to a job in this stack frame, `a` runs at once, and
-/// then `b` is popped back and run inline, unless a thief took it meanwhile, in which case this
-/// worker runs other tasks until the thief is done. Nothing is allocated. Outside every pool it
-/// runs inside the global pool ([`ThreadPool::install`](crate::ThreadPool::install)).
+/// On a worker thread of a pool it follows the work-first principle: `a` runs at once, and `b`
+/// waits in this stack frame as a two-word job reference. Nothing is allocated. Outside every
+/// pool it runs inside the global pool ([`ThreadPool::install`](crate::ThreadPool::install)).
+///
+/// `b` is published (pushed on the worker's deque, where other workers can steal it) lazily:
+/// a join keeps `b` private unless it is the first join of a task (the pool's own `join`, or the
+/// first join inside a stolen or spawned job), or some worker of the pool is idle (searching or
+/// asleep) when the join starts; then the oldest private `b` on this thread is published, which
+/// is the biggest piece of work. When `a` returns, a private `b` runs inline at the cost of a
+/// function call; a published one is popped back, or, if a thief took it, this worker runs other
+/// tasks until the thief is done. On a pool of one worker nothing is ever published.
+///
+/// So `b` is **not guaranteed to be offered to other workers**: a closure `a` that blocks until
+/// `b` has run elsewhere can wait forever, unless its join is the first of its task or some
+/// worker is idle when the join starts. (Under the loom and shuttle backends every `b` is
+/// published, so the models exercise steals.)
 ///
 /// If either closure panics, the panic is resumed here after both have finished (`a`'s if both
 /// panicked); `b` runs even if `a` panicked.
@@ -50,15 +63,76 @@ where
     RA: Send,
     RB: Send,
 {
-    let worker = thread.worker();
     let job_b = StackJob::new(Latch::new(thread.index()), |_migrated| b());
-    // SAFETY: `job_b` stays in this frame until it is popped back or its latch is set: every path
-    // below (`a`'s panic is caught) ends in one of those before this function returns or unwinds.
-    worker.push(unsafe { job_b.as_job_ref() });
-    let result_a = panic::catch_unwind(AssertUnwindSafe(a));
-    let result_b = loop {
+    // SAFETY: `job_b` stays in this frame until its `JobRef`, if it was ever queued, is popped
+    // back or its latch is set. Eagerly it is queued at once and `pop_back_or_wait` ends in one
+    // of those. Lazily it reaches a queue only through `take_oldest_unpublished` while its frame
+    // is linked, and a frame that finds itself published takes `pop_back_or_wait` too; a frame
+    // never published drops the unqueued `JobRef` with `pending`, before `job_b`. `a`'s panic is
+    // caught, so no path skips this.
+    let job_ref = unsafe { job_b.as_job_ref() };
+    let (result_a, result_b) = if MODEL_THREADS {
+        thread.worker().push(job_ref);
+        let result_a = panic::catch_unwind(AssertUnwindSafe(a));
+        (result_a, pop_back_or_wait(thread, &job_b))
+    } else {
+        let pending = PendingJoin::new(job_ref);
+        let linked = pending.link();
+        offer_oldest(thread, &linked);
+        let result_a = panic::catch_unwind(AssertUnwindSafe(a));
+        let result_b = if linked.unlink() {
+            // Other tasks run here while `b` is away: they start a fresh stack of joins.
+            let _segment = Segment::start();
+            pop_back_or_wait(thread, &job_b)
+        } else {
+            job_b.run_inline()
+        };
+        (result_a, result_b)
+    };
+    match (result_a, result_b) {
+        (Err(panic), _) | (Ok(_), Err(panic)) => panic::resume_unwind(panic),
+        (Ok(a), Ok(b)) => (a, b),
+    }
+}
+
+/// Publishes the oldest unpublished join on this thread if a thief could use it now: the frame
+/// just linked is the first join of its task, or some worker is idle while nothing of ours is
+/// queued. Never on a pool of one worker, where nobody could steal it.
+#[inline]
+fn offer_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
+    let registry = thread.worker().registry();
+    let wanted = linked.is_segment_root() || {
+        // A relaxed snapshot of the sleep counts (ordered by nothing): a stale reading only
+        // delays or adds one publication, which costs parallelism or a push, never progress of
+        // the join itself, which runs its own `b` if nobody took it.
+        let (sleepy, searching) = registry.sleep().sleepy_and_searching();
+        (sleepy | searching) != 0 && registry.stealers()[thread.index()].is_empty()
+    };
+    if wanted && registry.num_workers() > 1 {
+        publish_oldest(thread, linked);
+    }
+}
+
+/// Off the fast path: pushes the oldest unpublished join's job on the worker's deque.
+#[cold]
+#[inline(never)]
+fn publish_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
+    if let Some(job) = linked.take_oldest_unpublished() {
+        thread.worker().push(job);
+    }
+}
+
+/// The end of a published join: pops `job_b` back and runs it, or waits (helping) until the
+/// thief that took it has run it.
+fn pop_back_or_wait<F, R>(thread: &WorkerThread<'_>, job_b: &StackJob<Latch, F, R>) -> Result<R, Panic>
+where
+    F: FnOnce(bool) -> R + Send,
+    R: Send,
+{
+    let worker = thread.worker();
+    loop {
         match worker.pop() {
-            Some(job) if job_b.is(&job) => break job_b.run_inline(),
+            Some(job) if job_b.is(&job) => return job_b.run_inline(),
             // Pushed by `a` after `b` and left behind (a detached spawn): run it, then look
             // further down for `b`.
             Some(job) => worker.execute(job),
@@ -66,12 +140,8 @@ where
                 let latch = job_b.latch();
                 worker.help_until(|| latch.probe());
                 // SAFETY: the latch is set.
-                break unsafe { job_b.take_result() };
+                return unsafe { job_b.take_result() };
             }
         }
-    };
-    match (result_a, result_b) {
-        (Err(panic), _) | (Ok(_), Err(panic)) => panic::resume_unwind(panic),
-        (Ok(a), Ok(b)) => (a, b),
     }
 }

@@ -13,13 +13,25 @@
 //!
 //! # The pool
 //! [`ThreadPool`] (from [`ThreadPoolBuilder`]) runs one thread per worker over two-word job
-//! references. [`join`] is work-first and allocates nothing: the second closure is pushed as a
-//! reference into the caller's stack frame, the first runs at once, and the second is popped back
-//! and run inline unless a thief took it. [`scope`] lets tasks borrow from the caller's frame,
+//! references. [`join`] is work-first and allocates nothing: the second closure waits in the
+//! caller's stack frame, the first runs at once, and the second then runs inline, unless it was
+//! published (as the first join of a task, or when another worker is idle) and a thief took it.
+//! [`scope`] lets tasks borrow from the caller's frame,
 //! [`spawn`] detaches them. Panics in `join` and `scope` reach the caller after every sibling has
 //! finished; panics in detached tasks go to the panic handler. [`ThreadPool::statistics`] counts
 //! per worker what it ran, stole and how often it slept; [`ThreadPool::wait_idle`] waits until
 //! nothing spawned is left. `DESIGN.md` beside this crate's manifest has the invariants.
+//!
+//! # Policies and run-time control
+//! - [`VictimPolicy`] (random, round-robin, largest queue first) and bounded steal passes with a
+//!   backoff: [`ThreadPoolBuilder::victim_policy`].
+//! - [`StealPolicy::ShareNothing`]: thread per core, each worker runs what is sent to it
+//!   ([`ThreadPool::spawn_to`], [`Registry::push_to`]) and the injector; optional pinning with
+//!   [`ThreadPoolBuilder::pin_workers`].
+//! - [`Priority`]: high-priority tasks ([`spawn_with_priority`]) start before queued normal ones,
+//!   with a burst limit so normal tasks are not starved.
+//! - [`ThreadPool::resize`]: grow and shrink the worker set while tasks run, up to
+//!   [`ThreadPoolBuilder::max_threads`]; retiring workers hand their queues on.
 //!
 //! # Example
 //! ```
@@ -55,15 +67,21 @@ mod heap_job;
 mod job_ref;
 mod join;
 mod lock_latch;
+mod pending_join;
+mod pinning;
+mod priority;
 mod registry;
+mod resize_error;
 mod scope;
 mod shared;
 mod spawn;
 mod stack_job;
 mod statistics;
+mod steal_policy;
 mod task;
 mod thread_pool;
 mod thread_pool_builder;
+mod victim_policy;
 mod worker;
 mod worker_thread;
 
@@ -74,11 +92,15 @@ pub use filch_deque::Flavor;
 pub use filch_sleep::IdlePolicy;
 pub use global::{current_num_threads, current_thread_index};
 pub use join::join;
+pub use priority::Priority;
 pub use registry::Registry;
+pub use resize_error::ResizeError;
 pub use scope::{scope, Scope};
-pub use spawn::spawn;
+pub use spawn::{spawn, spawn_with_priority};
 pub use statistics::WorkerStatistics;
+pub use steal_policy::StealPolicy;
 pub use task::Task;
 pub use thread_pool::ThreadPool;
 pub use thread_pool_builder::ThreadPoolBuilder;
+pub use victim_policy::VictimPolicy;
 pub use worker::Worker;

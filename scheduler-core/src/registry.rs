@@ -2,16 +2,26 @@
 
 use core::fmt;
 
-use filch_deque::{Stealer, Worker as Deque};
+use filch_deque::{Steal, Stealer, Worker as Deque};
 use filch_injector::Injector;
 use filch_sleep::{Sleep, Slot};
-use filch_sync::atomic::{AtomicBool, Ordering};
+use filch_sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use filch_sync::hint::spin_loop;
 use filch_sync::lock::Mutex;
 use filch_sync::{Arc, CachePadded};
 
 use crate::counting_park::CountingPark;
 use crate::statistics::WorkerCounters;
-use crate::{CoreConfig, Worker, WorkerStatistics};
+use crate::{CoreConfig, Priority, Worker, WorkerStatistics};
+
+/// The optional queues, as bits of `Registry::routes`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Route {
+    /// The high-priority queue.
+    High = 1,
+    /// The per-worker inboxes.
+    Inboxes = 2,
+}
 
 /// The sleep protocol as the core instantiates it.
 pub(crate) type CoreSleep = Sleep<CountingPark, Box<[Slot<CountingPark>]>>;
@@ -59,22 +69,50 @@ pub(crate) type CoreSleep = Sleep<CountingPark, Box<[Slot<CountingPark>]>>;
 /// ```
 pub struct Registry<T> {
     injector: Injector<T>,
+    /// High-priority tasks, from anywhere; looked at first by every worker.
+    high: Injector<T>,
+    /// One per worker: tasks sent to that worker by index ([`push_to`](Registry::push_to)).
+    inboxes: Box<[Injector<T>]>,
     stealers: Box<[Stealer<T>]>,
     /// The owner halves, while no [`Worker`] holds them.
     deques: Box<[Mutex<Option<Deque<T>>>]>,
     sleep: CoreSleep,
     counters: Box<[Arc<WorkerCounters>]>,
+    /// Per worker slot: set by a worker as it retires (and for slots never started), cleared
+    /// when a `Worker` for the slot is taken. `push_to` reads it to hand a task sent to a
+    /// retired worker on to the injector.
+    retired: Box<[AtomicBool]>,
+    /// The number of workers now: workers at or above it retire.
+    active: CachePadded<AtomicUsize>,
+    /// Which optional queues have ever been pushed to ([`Route`] bits, never cleared), so that
+    /// workers of a registry that uses neither priorities nor `push_to` pay one load, not a
+    /// look at every such queue, per `find_task`.
+    routes: CachePadded<AtomicU8>,
     shut_down: CachePadded<AtomicBool>,
     config: CoreConfig,
 }
 
 impl<T> Registry<T> {
-    /// A registry for `workers` workers.
+    /// A registry for `workers` workers, a number that stays fixed.
     ///
-    /// Panics if `workers` is 0, or `config` has a zero `injector_interval`, `steal_rounds` or
-    /// `steal_limit`.
+    /// Panics if `workers` is 0, or `config` has a zero `injector_interval`, `steal_rounds`,
+    /// `steal_limit` or `high_priority_burst`.
     pub fn new(workers: usize, config: CoreConfig) -> Self {
+        Self::with_max_workers(workers, workers, config)
+    }
+
+    /// A registry for `workers` workers that [`resize`](Registry::resize) can grow up to
+    /// `max_workers`. Everything per worker (deque, inbox, sleep slot, counters) is allocated
+    /// for all `max_workers` now, so nothing moves when the number changes; victims with empty
+    /// deques cost a thief two loads each.
+    ///
+    /// Panics as [`new`](Registry::new) does, and if `max_workers` is below `workers`.
+    pub fn with_max_workers(workers: usize, max_workers: usize, config: CoreConfig) -> Self {
         assert!(workers >= 1, "filch-scheduler-core: Registry::new: needs at least 1 worker");
+        assert!(
+            max_workers >= workers,
+            "filch-scheduler-core: Registry::with_max_workers: max_workers {max_workers} is below workers {workers}"
+        );
         assert!(
             config.injector_interval >= 1,
             "filch-scheduler-core: Registry::new: injector_interval must be at least 1"
@@ -87,13 +125,22 @@ impl<T> Registry<T> {
             config.steal_limit >= 1,
             "filch-scheduler-core: Registry::new: steal_limit must be at least 1"
         );
+        assert!(
+            config.high_priority_burst >= 1,
+            "filch-scheduler-core: Registry::new: high_priority_burst must be at least 1"
+        );
         let deques: Vec<_> =
-            (0..workers).map(|_| Deque::with_capacity(config.flavor, config.deque_capacity)).collect();
+            (0..max_workers).map(|_| Deque::with_capacity(config.flavor, config.deque_capacity)).collect();
         let stealers = deques.iter().map(Deque::stealer).collect();
-        let counters: Box<[_]> = (0..workers).map(|_| Arc::new(WorkerCounters::default())).collect();
+        let counters: Box<[_]> = (0..max_workers).map(|_| Arc::new(WorkerCounters::default())).collect();
         let parkers = counters.iter().map(|counters| CountingPark::new(Arc::clone(counters)));
         Self {
             injector: Injector::new(),
+            high: Injector::new(),
+            inboxes: (0..max_workers).map(|_| Injector::new()).collect(),
+            retired: (0..max_workers).map(|index| AtomicBool::new(index >= workers)).collect(),
+            active: CachePadded::new(AtomicUsize::new(workers)),
+            routes: CachePadded::new(AtomicU8::new(0)),
             stealers,
             deques: deques.into_iter().map(|deque| Mutex::new(Some(deque))).collect(),
             sleep: Sleep::with_parkers(parkers, config.idle),
@@ -103,9 +150,41 @@ impl<T> Registry<T> {
         }
     }
 
-    /// How many workers this registry serves.
+    /// How many workers this registry serves now (changed by [`resize`](Registry::resize)).
     pub fn num_workers(&self) -> usize {
+        // Acquire: pairs with the Release store in `resize`; a snapshot otherwise.
+        self.active.load(Ordering::Acquire)
+    }
+
+    /// How many workers [`resize`](Registry::resize) may grow to: the number of worker slots.
+    pub fn max_workers(&self) -> usize {
         self.stealers.len()
+    }
+
+    /// Sets the number of workers to `workers`.
+    ///
+    /// Growing: the scheduler on top then runs workers `old..workers` (each takes its
+    /// [`Worker`] with [`worker`](Registry::worker), which must have been given back by any
+    /// earlier thread of that index). Shrinking: workers `workers..old` see
+    /// [`Worker::wait_for_task`] return `None` (sleeping ones are woken for it) and then call
+    /// [`Worker::retire`], which hands what they hold on to the injector. Tasks pushed to a
+    /// retired worker's index go to the injector. Statistics stay with the worker slot.
+    ///
+    /// Panics if `workers` is 0 or above [`max_workers`](Registry::max_workers).
+    pub fn resize(&self, workers: usize) {
+        assert!(workers >= 1, "filch-scheduler-core: Registry::resize: needs at least 1 worker");
+        assert!(
+            workers <= self.max_workers(),
+            "filch-scheduler-core: Registry::resize: {workers} workers is more than max_workers {}",
+            self.max_workers()
+        );
+        let old = self.active.swap(workers, Ordering::AcqRel);
+        // Release (in the AcqRel swap): publishes the new count to the workers' Acquire loads in
+        // `is_retiring`. `notify(i)` (its SeqCst fence against the one in the worker's `prepare`)
+        // then wakes every retiring worker that went to sleep without seeing the new count.
+        for index in workers..old {
+            self.sleep.notify(index);
+        }
     }
 
     /// The configuration it was built with.
@@ -122,6 +201,93 @@ impl<T> Registry<T> {
         self.sleep.notify_one();
     }
 
+    /// Submits `task` with a [`Priority`]: [`Priority::Normal`] is [`push`](Registry::push);
+    /// [`Priority::High`] goes to the high-priority queue, which every worker looks at before
+    /// anything else (within the anti-starvation rule on [`Priority`]), and a sleeping worker is
+    /// woken to take it.
+    pub fn push_with_priority(&self, task: T, priority: Priority) {
+        match priority {
+            Priority::Normal => self.push(task),
+            Priority::High => {
+                self.open(Route::High);
+                self.high.push(task);
+                // Full notify (with its fence), as in `push`.
+                self.sleep.notify_one();
+            }
+        }
+    }
+
+    /// Submits `task` to worker `index`: it goes to that worker's inbox, which the worker looks
+    /// at after its own deque (and first, with the injector, every
+    /// [`injector_interval`](CoreConfig::injector_interval) calls), and the worker is woken if it
+    /// sleeps. With [`StealPolicy::WorkStealing`](crate::StealPolicy::WorkStealing) other workers
+    /// take from an inbox only when they find nothing else; with
+    /// [`ShareNothing`](crate::StealPolicy::ShareNothing), never.
+    ///
+    /// Panics if `index` is out of range.
+    pub fn push_to(&self, index: usize, task: T) {
+        let inbox = self
+            .inboxes
+            .get(index)
+            .unwrap_or_else(|| panic!("filch-scheduler-core: Registry::push_to: index {index} out of range"));
+        self.open(Route::Inboxes);
+        inbox.push(task);
+        // SeqCst fence: orders our push before the load of `retired` below, against the fence in
+        // `Worker::retire` between its store of `retired` and its drain of the inbox (store-load
+        // both sides): either we see the worker retired and hand the task on ourselves, or its
+        // drain sees our task. Without it a task sent to a retiring worker can be stranded.
+        fence(Ordering::SeqCst);
+        // Relaxed: the fences order it (above).
+        if self.retired[index].load(Ordering::Relaxed) {
+            self.hand_on_inbox(index);
+        } else {
+            // Targeted notify (with its fence, against the one in the worker's `prepare`): only
+            // this worker may be the one to run the task, so its wake-up must not be lost.
+            self.sleep.notify(index);
+        }
+    }
+
+    /// Marks `route` as used, before its first task is pushed.
+    fn open(&self, route: Route) {
+        let bit = route as u8;
+        // Relaxed: the bit is set before the push that follows; a worker that reads it stale
+        // skips that queue for one look only. A worker about to sleep reads it after the SeqCst
+        // fence in its `prepare`, and the pusher's notify comes after its own fence, so the final
+        // check before sleeping sees the bit whenever it could see the task (`DESIGN.md`).
+        if self.routes.load(Ordering::Relaxed) & bit == 0 {
+            self.routes.fetch_or(bit, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether anything was ever pushed by `route`.
+    pub(crate) fn is_open(&self, route: Route) -> bool {
+        // Relaxed: see `open`.
+        self.routes.load(Ordering::Relaxed) & route as u8 != 0
+    }
+
+    /// Moves everything in worker `index`'s inbox to the injector and wakes a worker for it.
+    /// Called by a retiring worker and by a `push_to` that finds its worker retired; both may
+    /// run at once (the inbox hands each task to one of them).
+    pub(crate) fn hand_on_inbox(&self, index: usize) {
+        let inbox = &self.inboxes[index];
+        while !inbox.is_empty() {
+            match inbox.steal() {
+                Steal::Success(task) => self.injector.push(task),
+                Steal::Empty => break,
+                Steal::Retry => spin_loop(),
+            }
+        }
+        // Full notify (with its fence), as in `push`.
+        self.sleep.notify_one();
+    }
+
+    /// Marks worker `index` retired (`true`) or running again (`false`).
+    pub(crate) fn set_retired(&self, index: usize, retired: bool) {
+        // Relaxed: a retiring worker follows this store with a SeqCst fence (`Worker::retire`);
+        // a worker taking the slot publishes through the thread start that runs it.
+        self.retired[index].store(retired, Ordering::Relaxed);
+    }
+
     /// The owner handle of worker `index`, for the thread that will run it.
     ///
     /// Panics if `index` is out of range or another live `Worker` holds it.
@@ -133,6 +299,7 @@ impl<T> Registry<T> {
         let deque = lock(slot).take().unwrap_or_else(|| {
             panic!("filch-scheduler-core: Registry::worker: worker {index} already has a live Worker")
         });
+        self.set_retired(index, false);
         Worker::new(self, index, deque, self.sleep.worker(index), &self.counters[index])
     }
 
@@ -154,12 +321,17 @@ impl<T> Registry<T> {
         self.shut_down.load(Ordering::Acquire)
     }
 
-    /// Tasks queued in the injector and every deque now (a racy snapshot).
+    /// Tasks queued in the injectors, every inbox and every deque now (a racy snapshot).
     pub fn queued(&self) -> usize {
-        self.injector.len() + self.stealers.iter().map(Stealer::len).sum::<usize>()
+        self.injector.len()
+            + self.high.len()
+            + self.inboxes.iter().map(Injector::len).sum::<usize>()
+            + self.stealers.iter().map(Stealer::len).sum::<usize>()
     }
 
-    /// Per-worker statistics, in worker order.
+    /// Per-worker statistics, in worker order, one per worker slot
+    /// ([`max_workers`](Registry::max_workers)): a retired worker keeps its counts, and a worker
+    /// started again in its slot adds to them.
     pub fn statistics(&self) -> Vec<WorkerStatistics> {
         self.counters.iter().map(|counters| counters.snapshot()).collect()
     }
@@ -171,6 +343,14 @@ impl<T> Registry<T> {
 
     pub(crate) fn injector(&self) -> &Injector<T> {
         &self.injector
+    }
+
+    pub(crate) fn high(&self) -> &Injector<T> {
+        &self.high
+    }
+
+    pub(crate) fn inboxes(&self) -> &[Injector<T>] {
+        &self.inboxes
     }
 
     pub(crate) fn stealers(&self) -> &[Stealer<T>] {
@@ -192,6 +372,7 @@ impl<T> fmt::Debug for Registry<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
             .field("workers", &self.num_workers())
+            .field("max_workers", &self.max_workers())
             .field("shut_down", &self.is_shut_down())
             .field("config", &self.config)
             .finish_non_exhaustive()

@@ -9,7 +9,7 @@ use filch_sync::Arc;
 
 use crate::global::global_pool;
 use crate::shared::Shared;
-use crate::spawn::push_heap_job;
+use crate::spawn::{push_heap_job, Target};
 use crate::stack_job::Panic;
 use crate::worker_thread::WorkerThread;
 
@@ -77,7 +77,7 @@ impl<'scope> Scope<'scope> {
         };
         // SAFETY: `body` borrows only what outlives `'scope`, and the scope's owner does not return
         // (nor unwind) before this job has run.
-        unsafe { push_heap_job(&self.shared, job) };
+        unsafe { push_heap_job(&self.shared, Target::Anywhere, job) };
     }
 
     fn record_panic(&self, panic: Panic) {

@@ -5,6 +5,7 @@ use core::fmt;
 use filch_sleep::Quiescence;
 
 use crate::job_ref::JobRef;
+use crate::pinning::CoreId;
 use crate::stack_job::Panic;
 use crate::Registry;
 
@@ -21,12 +22,14 @@ pub(crate) struct Shared {
     pub(crate) panic_handler: Option<PanicHandler>,
     pub(crate) start_handler: Option<IndexHandler>,
     pub(crate) exit_handler: Option<IndexHandler>,
+    /// The cores to pin worker threads to (worker `i` on `pin_to[i % len]`), if pinning.
+    pub(crate) pin_to: Option<Vec<CoreId>>,
 }
 
 impl Shared {
-    /// The quiescence shard of outside threads.
+    /// The quiescence shard of outside threads (after one per worker slot).
     pub(crate) fn outside_shard(&self) -> usize {
-        self.registry.num_workers()
+        self.registry.max_workers()
     }
 
     /// Hands a detached task's panic to the handler (default: print it and go on).

@@ -8,6 +8,7 @@ use crate::global::global_pool;
 use crate::heap_job::HeapJob;
 use crate::shared::Shared;
 use crate::worker_thread::WorkerThread;
+use crate::Priority;
 
 /// Spawns `task` as a detached task: in the current pool when called from one of its workers
 /// (onto that worker's deque), else in the global pool (through its injector).
@@ -26,13 +27,58 @@ where
     F: FnOnce() + Send + 'static,
 {
     WorkerThread::with_current(|thread| match thread {
-        Some(thread) => spawn_in(thread.shared(), task),
-        None => spawn_in(&global_pool().shared, task),
+        Some(thread) => spawn_in(thread.shared(), Target::Anywhere, task),
+        None => spawn_in(&global_pool().shared, Target::Anywhere, task),
     })
 }
 
+/// Spawns `task` as a detached task with a [`Priority`], in the current pool when called from
+/// one of its workers, else in the global pool. [`Priority::Normal`] is [`spawn`];
+/// [`Priority::High`] goes to the pool's high-priority queue, which every worker looks at before
+/// any normal task (see [`Priority`] for the anti-starvation rule).
+///
+/// ```
+/// use filch_scheduler_core::Priority;
+/// use std::sync::mpsc;
+///
+/// let (send, receive) = mpsc::channel();
+/// filch_scheduler_core::spawn_with_priority(Priority::High, move || send.send(7).unwrap());
+/// assert_eq!(receive.recv().unwrap(), 7);
+/// ```
+pub fn spawn_with_priority<F>(priority: Priority, task: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    let target = Target::with_priority(priority);
+    WorkerThread::with_current(|thread| match thread {
+        Some(thread) => spawn_in(thread.shared(), target, task),
+        None => spawn_in(&global_pool().shared, target, task),
+    })
+}
+
+/// Where a boxed job is queued.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target {
+    /// The current worker's deque if the current thread is a worker of the pool, else the
+    /// injector.
+    Anywhere,
+    /// Worker `i`'s inbox.
+    Worker(usize),
+    /// The high-priority queue.
+    High,
+}
+
+impl Target {
+    pub(crate) fn with_priority(priority: Priority) -> Self {
+        match priority {
+            Priority::Normal => Target::Anywhere,
+            Priority::High => Target::High,
+        }
+    }
+}
+
 /// Spawns a detached task into the pool of `shared`.
-pub(crate) fn spawn_in<F>(shared: &Arc<Shared>, task: F)
+pub(crate) fn spawn_in<F>(shared: &Arc<Shared>, target: Target, task: F)
 where
     F: FnOnce() + Send + 'static,
 {
@@ -42,15 +88,14 @@ where
         }
     };
     // SAFETY: `task` is `'static`: it borrows nothing.
-    unsafe { push_heap_job(shared, job) };
+    unsafe { push_heap_job(shared, target, job) };
 }
 
-/// Counts a boxed job for quiescence and queues it: onto the current worker's deque if the current
-/// thread is a worker of this pool, else into the pool's injector.
+/// Counts a boxed job for quiescence and queues it where `target` says.
 ///
 /// # Safety
 /// As [`HeapJob::into_job_ref`]: whatever `job` borrows outlives its run.
-pub(crate) unsafe fn push_heap_job<F>(shared: &Arc<Shared>, job: F)
+pub(crate) unsafe fn push_heap_job<F>(shared: &Arc<Shared>, target: Target, job: F)
 where
     F: FnOnce(&WorkerThread<'_>) + Send,
 {
@@ -65,9 +110,11 @@ where
         };
         // SAFETY: forwarded from our caller.
         let job = unsafe { HeapJob::into_job_ref(counted) };
-        match local {
-            Some(thread) => thread.worker().push(job),
-            None => shared.registry.push(job),
+        match (target, local) {
+            (Target::Anywhere, Some(thread)) => thread.worker().push(job),
+            (Target::Anywhere, None) => shared.registry.push(job),
+            (Target::Worker(index), _) => shared.registry.push_to(index, job),
+            (Target::High, _) => shared.registry.push_with_priority(job, Priority::High),
         }
     });
 }

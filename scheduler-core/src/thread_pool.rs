@@ -4,17 +4,19 @@ use core::fmt;
 use core::time::Duration;
 use std::panic;
 
+use filch_sync::lock::{Mutex, MutexGuard};
 use filch_sync::thread::{self, JoinHandle};
 use filch_sync::Arc;
 
 use crate::join::join_on;
 use crate::lock_latch::LockLatch;
+use crate::pinning;
 use crate::scope::scope_on;
 use crate::shared::Shared;
-use crate::spawn::spawn_in;
+use crate::spawn::{spawn_in, Target};
 use crate::stack_job::StackJob;
 use crate::worker_thread::WorkerThread;
-use crate::{Scope, WorkerStatistics};
+use crate::{ResizeError, Scope, WorkerStatistics};
 
 /// A work-stealing thread pool: one thread per worker of a [`Registry`](crate::Registry), each
 /// with its own deque.
@@ -42,11 +44,24 @@ use crate::{Scope, WorkerStatistics};
 /// ```
 pub struct ThreadPool {
     pub(crate) shared: Arc<Shared>,
-    threads: Vec<JoinHandle<()>>,
+    /// One entry per worker slot: the thread running it, if any. Locked by `resize` and `drop`.
+    threads: Mutex<Vec<Option<JoinHandle<()>>>>,
+    /// How worker threads are started (at build, and when `resize` grows the pool).
+    starter: ThreadStarter,
+}
+
+/// Names and stack size of worker threads, fixed at build.
+pub(crate) struct ThreadStarter {
+    /// Worker `i`'s thread name, for every slot up to `max_threads`.
+    pub(crate) names: Vec<String>,
+    pub(crate) stack_size: Option<usize>,
 }
 
 /// The body of worker `index`'s thread.
 pub(crate) fn worker_main(shared: Arc<Shared>, index: usize) {
+    if let Some(cores) = &shared.pin_to {
+        pinning::pin_current_thread(cores, index);
+    }
     if let Some(handler) = &shared.start_handler {
         handler(index);
     }
@@ -54,9 +69,14 @@ pub(crate) fn worker_main(shared: Arc<Shared>, index: usize) {
         let thread = WorkerThread::new(shared.registry.worker(index), &shared);
         thread.run_as_current(|| {
             thread.worker().run();
-            // Shut down: run whatever is still reachable, so no job is left queued unrun.
-            while let Some(job) = thread.worker().find_task() {
-                thread.worker().execute(job);
+            if shared.registry.is_shut_down() {
+                // Shut down: run whatever is still reachable, so no job is left queued unrun.
+                while let Some(job) = thread.worker().find_task() {
+                    thread.worker().execute(job);
+                }
+            } else {
+                // Retired by `resize`: hand everything on to the workers that stay.
+                thread.worker().retire();
             }
         });
     }
@@ -66,8 +86,92 @@ pub(crate) fn worker_main(shared: Arc<Shared>, index: usize) {
 }
 
 impl ThreadPool {
-    pub(crate) fn from_parts(shared: Arc<Shared>, threads: Vec<JoinHandle<()>>) -> Self {
-        Self { shared, threads }
+    /// A pool over `shared`, with the threads of its first `shared.registry.num_workers()`
+    /// workers started. On a failure the threads that did start are shut down and joined.
+    pub(crate) fn start(shared: Arc<Shared>, starter: ThreadStarter) -> Result<Self, std::io::Error> {
+        let slots = (0..shared.registry.max_workers()).map(|_| None).collect();
+        let pool = Self { shared, threads: Mutex::new(slots), starter };
+        let started = pool.start_workers(&mut lock(&pool.threads), 0..pool.shared.registry.num_workers());
+        // On an error, dropping the pool shuts down and joins the workers that did start.
+        started.map(|()| pool)
+    }
+
+    /// Starts the threads of worker slots `range` (given the locked slots). On a failure, the
+    /// threads of the slots before it keep running and the error is returned.
+    fn start_workers(
+        &self,
+        threads: &mut [Option<JoinHandle<()>>],
+        range: core::ops::Range<usize>,
+    ) -> Result<(), std::io::Error> {
+        for index in range {
+            let mut builder = thread::Builder::new().name(self.starter.names[index].clone());
+            if let Some(bytes) = self.starter.stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let shared = Arc::clone(&self.shared);
+            threads[index] = Some(builder.spawn(move || worker_main(shared, index))?);
+        }
+        Ok(())
+    }
+
+    /// Changes the number of worker threads to `threads` while tasks run, up to the builder's
+    /// [`max_threads`](crate::ThreadPoolBuilder::max_threads).
+    ///
+    /// Growing starts threads for the new worker slots, which begin to steal at once. Shrinking
+    /// asks workers `threads..` to retire: each finishes the task it is running, hands the tasks
+    /// queued on it (its deque and its inbox) on to the shared injector, and exits; `resize`
+    /// returns once they have exited. No task is lost or run twice, and
+    /// [`statistics`](Self::statistics) keep every slot's counts (a slot started again adds to
+    /// them). Start and exit handlers run for the threads started and retired.
+    ///
+    /// Call it from outside the pool: from one of its workers it returns
+    /// [`ResizeError::FromWorker`].
+    ///
+    /// ```
+    /// use filch_scheduler_core::ThreadPoolBuilder;
+    ///
+    /// let pool = ThreadPoolBuilder::new().num_threads(1).max_threads(4).build().unwrap();
+    /// for n in 0..100 {
+    ///     pool.spawn(move || drop(std::hint::black_box(n)));
+    /// }
+    /// pool.resize(4).unwrap();
+    /// assert_eq!(pool.current_num_threads(), 4);
+    /// pool.resize(2).unwrap();
+    /// pool.wait_idle();
+    /// let executed: u64 = pool.statistics().iter().map(|worker| worker.executed).sum();
+    /// assert_eq!(executed, 100);
+    /// assert!(pool.resize(0).is_err());
+    /// ```
+    pub fn resize(&self, threads: usize) -> Result<(), ResizeError> {
+        let max = self.shared.registry.max_workers();
+        if threads == 0 {
+            return Err(ResizeError::ZeroThreads);
+        }
+        if threads > max {
+            return Err(ResizeError::AboveMax { requested: threads, max });
+        }
+        if self.current_thread_index().is_some() {
+            return Err(ResizeError::FromWorker);
+        }
+        let mut slots = lock(&self.threads);
+        let old = self.shared.registry.num_workers();
+        if threads > old {
+            self.shared.registry.resize(threads);
+            if let Err(error) = self.start_workers(&mut slots, old..threads) {
+                let started = slots.iter().take_while(|slot| slot.is_some()).count();
+                self.shared.registry.resize(started);
+                return Err(ResizeError::Spawn(error));
+            }
+        } else if threads < old {
+            self.shared.registry.resize(threads);
+            for slot in &mut slots[threads..old] {
+                if let Some(handle) = slot.take() {
+                    // A start or exit handler's panic ends that thread; it has retired anyway.
+                    let _ = handle.join();
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Runs `op` on a worker of this pool and returns its result (a panic in it is resumed here).
@@ -126,10 +230,48 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        spawn_in(&self.shared, task);
+        spawn_in(&self.shared, Target::Anywhere, task);
     }
 
-    /// The number of worker threads.
+    /// Spawns a detached task with a [`Priority`](crate::Priority) into this pool: see
+    /// [`spawn_with_priority`](crate::spawn_with_priority).
+    pub fn spawn_with_priority<F>(&self, priority: crate::Priority, task: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_in(&self.shared, Target::with_priority(priority), task);
+    }
+
+    /// Spawns a detached task for worker `index`: it waits in that worker's inbox and runs there,
+    /// unless (with work stealing on) another worker would otherwise idle. With
+    /// [`StealPolicy::ShareNothing`](crate::StealPolicy::ShareNothing) it runs on worker `index`
+    /// and nowhere else. A task for an index that a [`resize`](Self::resize) has retired (or not
+    /// started yet) goes to the shared injector instead, so a resize racing this call loses
+    /// nothing. A panic in the task goes to the panic handler.
+    ///
+    /// Panics if `index` is not below [`max_threads`](crate::ThreadPoolBuilder::max_threads).
+    ///
+    /// ```
+    /// use filch_scheduler_core::{StealPolicy, ThreadPoolBuilder};
+    ///
+    /// let pool = ThreadPoolBuilder::new().num_threads(2).steal_policy(StealPolicy::ShareNothing).build().unwrap();
+    /// let (send, receive) = std::sync::mpsc::channel();
+    /// pool.spawn_to(1, move || send.send(filch_scheduler_core::current_thread_index()).unwrap());
+    /// assert_eq!(receive.recv().unwrap(), Some(1));
+    /// ```
+    pub fn spawn_to<F>(&self, index: usize, task: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let max = self.shared.registry.max_workers();
+        assert!(
+            index < max,
+            "filch-scheduler-core: spawn_to: worker index {index} is out of range for a pool of at most {max} workers"
+        );
+        spawn_in(&self.shared, Target::Worker(index), task);
+    }
+
+    /// The number of worker threads (changed by [`resize`](Self::resize)).
     pub fn current_num_threads(&self) -> usize {
         self.shared.registry.num_workers()
     }
@@ -141,7 +283,8 @@ impl ThreadPool {
         })
     }
 
-    /// Per-worker statistics, in worker order (see [`WorkerStatistics`]).
+    /// Per-worker statistics, in worker order (see [`WorkerStatistics`]): one per worker slot up
+    /// to [`max_threads`](crate::ThreadPoolBuilder::max_threads); retired workers keep theirs.
     pub fn statistics(&self) -> Vec<WorkerStatistics> {
         self.shared.registry.statistics()
     }
@@ -174,6 +317,11 @@ fn in_pool<'t, 'a>(thread: Option<&'t WorkerThread<'a>>) -> &'t WorkerThread<'a>
     thread.expect("filch-scheduler-core: install ran a job outside its pool")
 }
 
+/// Locks the thread slots; a panic while they were held cannot leave a slot half-written.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(not(loom))]
 fn pause_for(pause: Duration) {
     thread::sleep(pause);
@@ -196,7 +344,7 @@ impl Drop for ThreadPool {
             // what is queued and exit on their own.
             return;
         }
-        for handle in self.threads.drain(..) {
+        for handle in lock(&self.threads).drain(..).flatten() {
             // A start or exit handler's panic ends that thread; the pool is going away anyway.
             let _ = handle.join();
         }

@@ -4,12 +4,13 @@ use core::fmt;
 use std::any::Any;
 
 use filch_sleep::Quiescence;
-use filch_sync::{thread, Arc};
+use filch_sync::Arc;
 
 use crate::global::set_global_pool;
+use crate::pinning;
 use crate::shared::{IndexHandler, PanicHandler, Shared};
-use crate::thread_pool::worker_main;
-use crate::{BuildError, CoreConfig, Registry, ThreadPool};
+use crate::thread_pool::ThreadStarter;
+use crate::{BuildError, CoreConfig, Registry, StealPolicy, ThreadPool, VictimPolicy};
 
 /// Configures and builds a [`ThreadPool`].
 ///
@@ -39,11 +40,13 @@ use crate::{BuildError, CoreConfig, Registry, ThreadPool};
 /// ```
 pub struct ThreadPoolBuilder {
     num_threads: Option<usize>,
+    max_threads: Option<usize>,
     thread_name: Option<Box<dyn FnMut(usize) -> String>>,
     stack_size: Option<usize>,
     start_handler: Option<IndexHandler>,
     exit_handler: Option<IndexHandler>,
     panic_handler: Option<PanicHandler>,
+    pin_workers: bool,
     config: CoreConfig,
 }
 
@@ -60,11 +63,13 @@ impl ThreadPoolBuilder {
     pub fn new() -> Self {
         Self {
             num_threads: None,
+            max_threads: None,
             thread_name: None,
             stack_size: None,
             start_handler: None,
             exit_handler: None,
             panic_handler: None,
+            pin_workers: false,
             config: CoreConfig::default(),
         }
     }
@@ -76,7 +81,16 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Names worker `i`'s thread `name(i)`.
+    /// The most threads [`ThreadPool::resize`] may grow the pool to (default, and at least, the
+    /// number of threads it starts with). Each worker slot up to it is allocated at build (a
+    /// deque, an inbox, a sleep slot, counters), so nothing moves when the pool is resized.
+    pub fn max_threads(mut self, max_threads: usize) -> Self {
+        self.max_threads = Some(max_threads);
+        self
+    }
+
+    /// Names worker `i`'s thread `name(i)` (called at build for every `i` below
+    /// [`max_threads`](Self::max_threads)).
     pub fn thread_name(mut self, name: impl FnMut(usize) -> String + 'static) -> Self {
         self.thread_name = Some(Box::new(name));
         self
@@ -115,6 +129,27 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// Which workers an idle worker steals from first (default [`VictimPolicy::Random`]).
+    pub fn victim_policy(mut self, policy: VictimPolicy) -> Self {
+        self.config.victim_policy = policy;
+        self
+    }
+
+    /// Work stealing (the default) or share-nothing workers (thread per core); see
+    /// [`StealPolicy`].
+    pub fn steal_policy(mut self, policy: StealPolicy) -> Self {
+        self.config.steal_policy = policy;
+        self
+    }
+
+    /// Pins worker `i` to the `i`-th core this process may run on (modulo their number), through
+    /// `core_affinity`. Where the platform does not support affinity the workers run unpinned.
+    /// Off by default.
+    pub fn pin_workers(mut self, pin: bool) -> Self {
+        self.pin_workers = pin;
+        self
+    }
+
     /// Every knob of the core at once (deque capacity, injector interval, steal rounds, idle
     /// policy); see [`CoreConfig`].
     pub fn core_config(mut self, config: CoreConfig) -> Self {
@@ -123,44 +158,29 @@ impl ThreadPoolBuilder {
     }
 
     /// Starts the pool's threads.
-    pub fn build(self) -> Result<ThreadPool, BuildError> {
+    pub fn build(mut self) -> Result<ThreadPool, BuildError> {
         let num_threads = match self.num_threads {
             Some(0) => return Err(BuildError::ZeroThreads),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let mut thread_name = self.thread_name;
+        let max_threads = self.max_threads.unwrap_or(0).max(num_threads);
+        let names = (0..max_threads)
+            .map(|index| match &mut self.thread_name {
+                Some(name) => name(index),
+                None => format!("filch-worker-{index}"),
+            })
+            .collect();
         let shared = Arc::new(Shared {
-            registry: Registry::new(num_threads, self.config),
-            quiescence: Quiescence::new(num_threads + 1),
+            registry: Registry::with_max_workers(num_threads, max_threads, self.config),
+            quiescence: Quiescence::new(max_threads + 1),
             panic_handler: self.panic_handler,
             start_handler: self.start_handler,
             exit_handler: self.exit_handler,
+            pin_to: if self.pin_workers { pinning::available_cores() } else { None },
         });
-        let mut threads = Vec::with_capacity(num_threads);
-        for index in 0..num_threads {
-            let name = match &mut thread_name {
-                Some(name) => name(index),
-                None => format!("filch-worker-{index}"),
-            };
-            let mut builder = thread::Builder::new().name(name);
-            if let Some(bytes) = self.stack_size {
-                builder = builder.stack_size(bytes);
-            }
-            let for_thread = Arc::clone(&shared);
-            match builder.spawn(move || worker_main(for_thread, index)) {
-                Ok(handle) => threads.push(handle),
-                Err(error) => {
-                    shared.registry.shut_down();
-                    for handle in threads {
-                        // A start handler's panic is not what the caller asked about.
-                        let _ = handle.join();
-                    }
-                    return Err(BuildError::Spawn(error));
-                }
-            }
-        }
-        Ok(ThreadPool::from_parts(shared, threads))
+        ThreadPool::start(shared, ThreadStarter { names, stack_size: self.stack_size })
+            .map_err(BuildError::Spawn)
     }
 
     /// Builds the pool and makes it the global one, used by [`join`](crate::join),
@@ -175,7 +195,9 @@ impl fmt::Debug for ThreadPoolBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ThreadPoolBuilder")
             .field("num_threads", &self.num_threads)
+            .field("max_threads", &self.max_threads)
             .field("stack_size", &self.stack_size)
+            .field("pin_workers", &self.pin_workers)
             .field("config", &self.config)
             .finish_non_exhaustive()
     }

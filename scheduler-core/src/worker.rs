@@ -5,11 +5,15 @@ use core::fmt;
 use core::mem::ManuallyDrop;
 
 use filch_deque::{Steal, Worker as Deque};
+use filch_injector::Injector;
 use filch_sleep::{Sleeper, Slot};
+use filch_sync::atomic::{fence, Ordering};
+use filch_sync::Backoff;
 
 use crate::counting_park::CountingPark;
+use crate::registry::Route;
 use crate::statistics::WorkerCounters;
-use crate::{Registry, Task};
+use crate::{Registry, StealPolicy, Task, VictimPolicy};
 
 /// How many times a lost race on the injector (`Retry`) is retried before moving on to stealing.
 const INJECTOR_RETRIES: u32 = 4;
@@ -21,14 +25,22 @@ const INJECTOR_RETRIES: u32 = 4;
 /// registry.
 ///
 /// [`find_task`](Worker::find_task) looks, in order, at:
-/// 1. the injector, every [`injector_interval`](crate::CoreConfig::injector_interval)-th call
-///    (fairness for outside submissions);
+/// 0. the high-priority queue, unless this worker has just taken
+///    [`high_priority_burst`](crate::CoreConfig::high_priority_burst) high-priority tasks in a
+///    row (then it comes last, once);
+/// 1. its inbox and the injector, every
+///    [`injector_interval`](crate::CoreConfig::injector_interval)-th call (fairness for
+///    submissions from elsewhere);
 /// 2. the own deque (newest first: the work-first order of a depth-first computation);
-/// 3. the injector, moving a batch into the own deque;
-/// 4. the other workers' deques, from a random victim on, skipping those that look empty, and
+/// 3. its inbox ([`Registry::push_to`]), one task;
+/// 4. the injector, moving a batch into the own deque;
+/// 5. unless the [`steal_policy`](crate::CoreConfig::steal_policy) is share-nothing, the
+///    other workers' deques, in the order of the
+///    [`victim_policy`](crate::CoreConfig::victim_policy), skipping those that look empty, and
 ///    stealing about half of a victim's tasks (oldest first, at most
 ///    [`steal_limit`](crate::CoreConfig::steal_limit)) into the own deque, for at most
-///    [`steal_rounds`](crate::CoreConfig::steal_rounds) passes.
+///    [`steal_rounds`](crate::CoreConfig::steal_rounds) passes with a backoff between them;
+///    then one task from another worker's inbox.
 ///
 /// [`wait_for_task`](Worker::wait_for_task) adds the last step: spin, yield, then sleep until
 /// a push wakes it.
@@ -61,8 +73,21 @@ pub struct Worker<'r, T> {
     counters: &'r WorkerCounters,
     /// Calls of `find_task`, for the injector interval.
     ticks: Cell<u32>,
-    /// xorshift state for picking the first victim.
+    /// High-priority tasks taken in a row, for the anti-starvation rule.
+    high_streak: Cell<u32>,
+    /// xorshift state for picking the first victim ([`VictimPolicy::Random`]).
     random: Cell<u64>,
+    /// Where the next sweep starts: after the last victim robbed ([`VictimPolicy::RoundRobin`]).
+    cursor: Cell<usize>,
+}
+
+/// What one pass over the victims came to.
+enum Pass<T> {
+    Found(T),
+    /// Every victim looked at was empty: no point in another pass.
+    Nothing,
+    /// A steal lost a race (or the chosen victim emptied): another pass may find work.
+    LostARace,
 }
 
 impl<'r, T> Worker<'r, T> {
@@ -82,7 +107,9 @@ impl<'r, T> Worker<'r, T> {
             sleeper: RefCell::new(sleeper),
             counters,
             ticks: Cell::new(0),
+            high_streak: Cell::new(0),
             random: Cell::new(seed),
+            cursor: Cell::new((index + 1) % registry.stealers().len()),
         }
     }
 
@@ -97,12 +124,15 @@ impl<'r, T> Worker<'r, T> {
     }
 
     /// Pushes `task` onto this worker's deque, and wakes a sleeping worker to steal it if
-    /// nobody is searching.
+    /// nobody is searching (not under [`StealPolicy::ShareNothing`], where nobody would).
     ///
     /// The wake-up is a cheap hint (one relaxed load when nobody is asleep): a wake-up it misses
     /// costs parallelism, never progress, since this worker runs its own deque.
     pub fn push(&self, task: T) {
         self.deque.push(task);
+        if self.registry.config().steal_policy == StealPolicy::ShareNothing {
+            return;
+        }
         let (sleepy, searching) = self.registry.sleep().sleepy_and_searching();
         if sleepy > 0 && searching == 0 {
             self.registry.sleep().notify_one();
@@ -118,22 +148,67 @@ impl<'r, T> Worker<'r, T> {
     pub fn find_task(&self) -> Option<T> {
         let ticks = self.ticks.get().wrapping_add(1);
         self.ticks.set(ticks);
-        if ticks % self.registry.config().injector_interval == 0 {
-            if let Some(task) = self.take_from_injector() {
+        if self.high_streak.get() < self.registry.config().high_priority_burst {
+            if let Some(task) = self.take_high() {
                 return Some(task);
             }
         }
-        self.deque.pop().or_else(|| self.take_from_injector()).or_else(|| self.steal())
+        // Normal work's turn, whether or not high-priority tasks are waiting.
+        self.high_streak.set(0);
+        if ticks % self.registry.config().injector_interval == 0 {
+            if let Some(task) = self.take_from_inbox().or_else(|| self.take_from_injector()) {
+                return Some(task);
+            }
+        }
+        self.deque
+            .pop()
+            .or_else(|| self.take_from_inbox())
+            .or_else(|| self.take_from_injector())
+            .or_else(|| self.steal())
+            .or_else(|| self.take_high())
     }
 
     /// Blocks until it finds a task (spinning, yielding, then sleeping), or returns `None` once
-    /// the registry is [shut down](Registry::shut_down).
+    /// the registry is [shut down](Registry::shut_down), or at once when this worker is retiring
+    /// (its index is at or above [`Registry::num_workers`] after a
+    /// [`resize`](Registry::resize)); a retiring worker then calls [`retire`](Worker::retire).
     pub fn wait_for_task(&self) -> Option<T> {
+        if self.is_retiring() {
+            return None;
+        }
         if let Some(task) = self.find_task() {
             return Some(task);
         }
         let registry = self.registry;
-        self.sleeper.borrow_mut().idle_until(|| registry.is_shut_down(), || self.find_task())
+        self.sleeper
+            .borrow_mut()
+            .idle_until(|| registry.is_shut_down() || self.is_retiring(), || self.find_task())
+    }
+
+    /// Whether a [`resize`](Registry::resize) has taken this worker's index out of the pool.
+    pub fn is_retiring(&self) -> bool {
+        self.index >= self.registry.num_workers()
+    }
+
+    /// Retires this worker: marks it retired, so that tasks sent to its index from now on go to
+    /// the injector, and hands everything it holds (its deque and its inbox) on to the
+    /// injector, waking a worker for it. Call it once [`wait_for_task`](Worker::wait_for_task)
+    /// has returned `None` because the worker [is retiring](Worker::is_retiring), then drop the
+    /// `Worker`; a later [`Registry::worker`] for the same index starts it again.
+    pub fn retire(&self) {
+        self.registry.set_retired(self.index, true);
+        // SeqCst fence: orders the store of `retired` above before our drain of the inbox below,
+        // against the fence in `Registry::push_to` between its push and its load of `retired`
+        // (store-load both sides): a task pushed to us is drained here, or its pusher sees us
+        // retired and hands it on itself.
+        fence(Ordering::SeqCst);
+        let injector = self.registry.injector();
+        while let Some(task) = self.deque.pop() {
+            injector.push(task);
+        }
+        // Ends with a fenced `notify_one`: a worker is woken for the tasks just handed on, and for
+        // any outside push whose wake-up claimed this worker while it was on its way out.
+        self.registry.hand_on_inbox(self.index);
     }
 
     /// Runs tasks it finds until `done()` holds, sleeping when there are none; `done`'s setter
@@ -192,44 +267,132 @@ impl<'r, T> Worker<'r, T> {
         None
     }
 
-    /// Steals about half of some victim's deque into the own deque and returns one of its tasks.
-    fn steal(&self) -> Option<T> {
-        let stealers = self.registry.stealers();
-        let workers = stealers.len();
-        if workers == 1 {
+    /// Takes one high-priority task, counting it towards the burst.
+    fn take_high(&self) -> Option<T> {
+        if !self.registry.is_open(Route::High) {
             return None;
         }
-        for _ in 0..self.registry.config().steal_rounds {
-            let start = self.next_random() as usize % workers;
-            let mut lost_a_race = false;
-            for offset in 0..workers {
-                let victim = (start + offset) % workers;
-                // A look at the victim's length costs two loads; a steal attempt costs a fence (a
-                // process-wide barrier in the fence-free flavour), so idle searchers do not spend
-                // it on empty deques. A stale "empty" only skips the victim for this pass: the
-                // victim runs its own tasks anyway, so no task is stranded by it.
-                if victim == self.index || stealers[victim].is_empty() {
-                    continue;
-                }
-                WorkerCounters::bump_owned(&self.counters.steal_attempts);
-                let limit = self.registry.config().steal_limit;
-                match stealers[victim].steal_batch_with_limit_and_pop(&self.deque, limit) {
-                    Steal::Success(task) => {
-                        WorkerCounters::bump_owned(&self.counters.stolen);
-                        return Some(task);
-                    }
-                    Steal::Empty => WorkerCounters::bump_owned(&self.counters.failed_steals),
-                    Steal::Retry => {
-                        WorkerCounters::bump_owned(&self.counters.failed_steals);
-                        lost_a_race = true;
-                    }
-                }
+        let task = take_one(self.registry.high())?;
+        self.high_streak.set(self.high_streak.get() + 1);
+        Some(task)
+    }
+
+    /// Takes one task from this worker's inbox. One, not a batch: what was sent to this worker
+    /// stays out of the stealable deque.
+    fn take_from_inbox(&self) -> Option<T> {
+        if !self.registry.is_open(Route::Inboxes) {
+            return None;
+        }
+        take_one(&self.registry.inboxes()[self.index])
+    }
+
+    /// Steals about half of some victim's deque into the own deque and returns one of its tasks:
+    /// at most `steal_rounds` passes, with a backoff between them, each pass trying victims in
+    /// the order the [`VictimPolicy`] gives.
+    fn steal(&self) -> Option<T> {
+        let workers = self.registry.stealers().len();
+        if workers == 1 || self.registry.config().steal_policy == StealPolicy::ShareNothing {
+            return None;
+        }
+        let backoff = Backoff::new();
+        for round in 0..self.registry.config().steal_rounds {
+            if round > 0 {
+                backoff.spin();
             }
-            if !lost_a_race {
-                break;
+            let pass = match self.registry.config().victim_policy {
+                VictimPolicy::Random => self.sweep(self.next_random() as usize % workers),
+                VictimPolicy::RoundRobin => self.sweep(self.cursor.get()),
+                VictimPolicy::LargestQueue => self.steal_from_largest(),
+            };
+            match pass {
+                Pass::Found(task) => return Some(task),
+                Pass::Nothing => break,
+                Pass::LostARace => {}
             }
         }
-        None
+        self.steal_from_inboxes()
+    }
+
+    /// The last resort before idling: one task from another worker's inbox (sent there by index,
+    /// or kept local), so the pool does not idle while such work waits.
+    fn steal_from_inboxes(&self) -> Option<T> {
+        if !self.registry.is_open(Route::Inboxes) {
+            return None;
+        }
+        let inboxes = self.registry.inboxes();
+        (1..inboxes.len()).map(|offset| (self.index + offset) % inboxes.len()).find_map(|victim| {
+            let inbox = &inboxes[victim];
+            if inbox.is_empty() {
+                return None;
+            }
+            WorkerCounters::bump_owned(&self.counters.steal_attempts);
+            let task = take_one(inbox);
+            let counter = if task.is_some() { &self.counters.stolen } else { &self.counters.failed_steals };
+            WorkerCounters::bump_owned(counter);
+            task
+        })
+    }
+
+    /// One pass over every other worker from `start` on, skipping those that look empty.
+    fn sweep(&self, start: usize) -> Pass<T> {
+        let stealers = self.registry.stealers();
+        let workers = stealers.len();
+        let mut outcome = Pass::Nothing;
+        for offset in 0..workers {
+            let victim = (start + offset) % workers;
+            // A look at the victim's length costs two loads; a steal attempt costs a fence (a
+            // process-wide barrier in the fence-free flavour), so idle searchers do not spend
+            // it on empty deques. A stale "empty" only skips the victim for this pass: the
+            // victim runs its own tasks anyway, so no task is stranded by it.
+            if victim == self.index || stealers[victim].is_empty() {
+                continue;
+            }
+            match self.steal_from(victim) {
+                Pass::Found(task) => return Pass::Found(task),
+                Pass::LostARace => outcome = Pass::LostARace,
+                Pass::Nothing => {}
+            }
+        }
+        outcome
+    }
+
+    /// One pass of [`VictimPolicy::LargestQueue`]: steal from the longest deque, if any.
+    fn steal_from_largest(&self) -> Pass<T> {
+        let stealers = self.registry.stealers();
+        let largest = (0..stealers.len())
+            .filter(|&victim| victim != self.index)
+            .map(|victim| (stealers[victim].len(), victim))
+            .max();
+        match largest {
+            Some((len, victim)) if len > 0 => match self.steal_from(victim) {
+                // The longest deque was emptied under us: others are stealing, look again.
+                Pass::Nothing => Pass::LostARace,
+                pass => pass,
+            },
+            _ => Pass::Nothing,
+        }
+    }
+
+    /// One steal attempt on `victim`, counted.
+    fn steal_from(&self, victim: usize) -> Pass<T> {
+        WorkerCounters::bump_owned(&self.counters.steal_attempts);
+        let limit = self.registry.config().steal_limit;
+        match self.registry.stealers()[victim].steal_batch_with_limit_and_pop(&self.deque, limit) {
+            Steal::Success(task) => {
+                WorkerCounters::bump_owned(&self.counters.stolen);
+                // The next round-robin sweep starts after this victim.
+                self.cursor.set((victim + 1) % self.registry.stealers().len());
+                Pass::Found(task)
+            }
+            Steal::Empty => {
+                WorkerCounters::bump_owned(&self.counters.failed_steals);
+                Pass::Nothing
+            }
+            Steal::Retry => {
+                WorkerCounters::bump_owned(&self.counters.failed_steals);
+                Pass::LostARace
+            }
+        }
     }
 
     fn next_random(&self) -> u64 {
@@ -240,6 +403,21 @@ impl<'r, T> Worker<'r, T> {
         self.random.set(x);
         x
     }
+}
+
+/// One task from an injector-shaped queue, retrying a few lost races.
+fn take_one<T>(queue: &Injector<T>) -> Option<T> {
+    if queue.is_empty() {
+        return None;
+    }
+    for _ in 0..INJECTOR_RETRIES {
+        match queue.steal() {
+            Steal::Success(task) => return Some(task),
+            Steal::Empty => return None,
+            Steal::Retry => {}
+        }
+    }
+    None
 }
 
 impl<T> Drop for Worker<'_, T> {

@@ -49,6 +49,7 @@ impl<'a> WorkerThread<'a> {
     }
 
     /// Calls `body` with the current thread's worker, or `None` on a thread outside every pool.
+    #[inline]
     pub(crate) fn with_current<R>(body: impl FnOnce(Option<&WorkerThread<'_>>) -> R) -> R {
         let current = current::get();
         // SAFETY: a non-null pointer was published by `run_as_current` on this thread, whose frame

@@ -1,0 +1,120 @@
+//! shuttle runs of filch-scheduler-core's run-time policies: random trees of detached tasks with
+//! mixed priorities and targets (any worker, a given worker, high priority), while the main
+//! thread resizes the pool at random points, under each victim and steal policy. For every
+//! schedule: each task runs exactly once (the ledger), the statistics count every task, and
+//! dropping the pool terminates (a task stranded by a retiring worker shows up as a shuttle
+//! deadlock in `wait_idle`'s wait or as a missing ledger entry).
+#![cfg(feature = "shuttle")]
+
+use filch_scheduler_core::{Priority, StealPolicy, ThreadPool, ThreadPoolBuilder, VictimPolicy};
+use filch_sync::Arc;
+use filch_verification::budget;
+use filch_verification::ledger::Ledger;
+use shuttle::rand::{thread_rng, Rng};
+
+const MAX_THREADS: usize = 3;
+
+fn iterations() -> usize {
+    budget::pick(1, 200, 2_000)
+}
+
+/// Where a task is sent.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Anywhere,
+    High,
+    Worker(usize),
+}
+
+/// A task of the tree: its ledger id, where it goes, and its children.
+#[derive(Debug)]
+struct Node {
+    id: usize,
+    target: Target,
+    children: Vec<Node>,
+}
+
+fn random_tree(rng: &mut impl Rng, depth: u32, next_id: &mut usize) -> Node {
+    let id = *next_id;
+    *next_id += 1;
+    let target = match rng.gen_range(0..3) {
+        0 => Target::Anywhere,
+        1 => Target::High,
+        _ => Target::Worker(rng.gen_range(0..MAX_THREADS)),
+    };
+    let children = if depth == 0 { 0 } else { rng.gen_range(0..=2) };
+    Node { id, target, children: (0..children).map(|_| random_tree(rng, depth - 1, next_id)).collect() }
+}
+
+/// Spawns `node` into `pool` (from a task of the pool, or from outside); it records itself and
+/// spawns its children.
+fn spawn_node(pool: &Arc<ThreadPool>, node: Node, ledger: &Arc<Ledger>) {
+    let (task_pool, ledger) = (Arc::clone(pool), Arc::clone(ledger));
+    let target = node.target;
+    let body = move || {
+        ledger.record(node.id);
+        for child in node.children {
+            spawn_node(&task_pool, child, &ledger);
+        }
+    };
+    match target {
+        Target::Anywhere => pool.spawn(body),
+        Target::High => pool.spawn_with_priority(Priority::High, body),
+        // The index may belong to a worker that a resize retired: the task then goes to the
+        // injector.
+        Target::Worker(index) => pool.spawn_to(index, body),
+    }
+}
+
+fn resizes_racing_spawn_trees(victim_policy: VictimPolicy, steal_policy: StealPolicy) {
+    shuttle::check_random(
+        move || {
+            let mut rng = thread_rng();
+            let mut tasks = 0;
+            let trees: Vec<_> = (0..2).map(|_| random_tree(&mut rng, 3, &mut tasks)).collect();
+            let pool = Arc::new(
+                ThreadPoolBuilder::new()
+                    .num_threads(rng.gen_range(1..=MAX_THREADS))
+                    .max_threads(MAX_THREADS)
+                    .victim_policy(victim_policy)
+                    .steal_policy(steal_policy)
+                    .spin_budget(1, 1)
+                    .build()
+                    .unwrap(),
+            );
+            let ledger = Arc::new(Ledger::new(tasks));
+            for tree in trees {
+                spawn_node(&pool, tree, &ledger);
+                pool.resize(rng.gen_range(1..=MAX_THREADS)).unwrap();
+            }
+            pool.resize(rng.gen_range(1..=MAX_THREADS)).unwrap();
+            pool.wait_idle();
+            ledger.assert_each_recorded_once();
+            let executed: u64 = pool.statistics().iter().map(|worker| worker.executed).sum();
+            assert_eq!(executed, tasks as u64, "the statistics lost or double-counted tasks across resizes");
+            // Only the main thread holds the pool now: the tasks' clones are gone with them.
+            drop(Arc::into_inner(pool).expect("a task kept the pool alive"));
+        },
+        iterations(),
+    );
+}
+
+#[test]
+fn resizes_racing_spawn_trees_with_random_victims() {
+    resizes_racing_spawn_trees(VictimPolicy::Random, StealPolicy::WorkStealing);
+}
+
+#[test]
+fn resizes_racing_spawn_trees_with_largest_queue_first() {
+    resizes_racing_spawn_trees(VictimPolicy::LargestQueue, StealPolicy::WorkStealing);
+}
+
+#[test]
+fn resizes_racing_spawn_trees_with_round_robin() {
+    resizes_racing_spawn_trees(VictimPolicy::RoundRobin, StealPolicy::WorkStealing);
+}
+
+#[test]
+fn resizes_racing_spawn_trees_share_nothing() {
+    resizes_racing_spawn_trees(VictimPolicy::Random, StealPolicy::ShareNothing);
+}
