@@ -1,10 +1,44 @@
-//! The measuring harness shared by the `compare` binary's rows.
+//! The measuring harness shared by the `compare` binary's rows, and the report it writes.
 //!
 //! A row runs one workload on filch and on each peer in the same process, one after the other,
 //! several times, and keeps the median and the spread. What the report shows is the ratio
 //! filch / peer: absolute figures on a shared machine are noise, ratios taken in one run are not.
-#![allow(missing_docs)]
+//!
+//! - [`rows`]: the workloads, one module per primitive.
+//! - [`report`]: `compare --out DIR` writes `report.md` (a table of ratios first), `results.csv`
+//!   and the plots.
+//! - [`plot`]: which rows make a figure (throughput or ns per op against threads, latency against
+//!   percentile) and the SVGs, drawn with plotters.
+//!
+//! `cargo xtask bench [--threads N] [--quick]` builds and runs `compare` with
+//! `--out target/filch-report`.
+//!
+//! ```
+//! use std::hint::black_box;
+//! use std::time::Instant;
+//!
+//! use filch_benches::{markdown_table, measure, report, Comparison};
+//!
+//! // Three samples of 1000 operations each, on filch's side and on a peer's.
+//! let time = |op: fn(u64) -> u64| {
+//!     measure(3, 1000, || {
+//!         let start = Instant::now();
+//!         (0..1000).for_each(|i| {
+//!             black_box(op(black_box(i)));
+//!         });
+//!         start.elapsed()
+//!     })
+//! };
+//! let filch = time(|i| i.wrapping_mul(3));
+//! let peer = time(|i| i.rotate_left(7));
+//! let rows = [Comparison { workload: "demo".into(), threads: 1, filch, peers: vec![("peer", peer)] }];
+//! assert!(markdown_table(&rows).contains("| demo | 1 |"));
+//! assert!(report::ratio_summary(&rows).contains("| demo | 1 | peer "));
+//! assert_eq!(report::csv(&rows).lines().count(), 3);
+//! ```
 
+pub mod plot;
+pub mod report;
 pub mod rows;
 
 use std::fmt::Write as _;
@@ -33,11 +67,12 @@ impl Config {
                         .next()
                         .and_then(|n| n.parse().ok())
                         .filter(|&n: &usize| n >= 1)
-                        .expect("compare: --threads takes a whole number of at least 1");
+                        .expect("filch-benches: compare: --threads takes a whole number of at least 1");
                 }
-                other => {
-                    panic!("compare: unknown argument {other:?}; usage: compare [--threads N] [--quick]")
-                }
+                other => panic!(
+                    "filch-benches: compare: unknown argument {other:?}; \
+                     usage: compare [--threads N] [--quick] [--out DIR]"
+                ),
             }
         }
         config
@@ -64,8 +99,11 @@ impl Config {
 /// Nanoseconds per operation over several samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stats {
+    /// The median sample.
     pub median_ns: f64,
+    /// The fastest sample.
     pub min_ns: f64,
+    /// The slowest sample.
     pub max_ns: f64,
 }
 
@@ -82,10 +120,19 @@ pub fn measure(samples: usize, ops: u64, mut sample: impl FnMut() -> Duration) -
 pub struct Comparison {
     /// What was run, e.g. "deque push+pop pair (LIFO)".
     pub workload: String,
+    /// Threads the workload ran on (the x of the report's scaling plots).
     pub threads: usize,
+    /// Filch's figures.
     pub filch: Stats,
     /// Each peer's name and figures.
     pub peers: Vec<(&'static str, Stats)>,
+}
+
+impl Comparison {
+    /// Filch's figures, then each peer's, with their names.
+    pub fn implementations(&self) -> impl Iterator<Item = (&'static str, &Stats)> {
+        std::iter::once(("filch", &self.filch)).chain(self.peers.iter().map(|(peer, stats)| (*peer, stats)))
+    }
 }
 
 /// A markdown table: one line per comparison, with filch's median and its ratio to each peer.
@@ -99,16 +146,22 @@ pub fn markdown_table(comparisons: &[Comparison]) -> String {
             let _ = writeln!(
                 table,
                 "| {} | {} | {} | {} | {} | {:.2} |",
-                row.workload,
+                markdown_text(&row.workload),
                 row.threads,
                 spread(&row.filch),
-                peer,
+                markdown_text(peer),
                 spread(stats),
                 row.filch.median_ns / stats.median_ns,
             );
         }
     }
     table
+}
+
+/// `text` for a markdown table cell: `<`, `>` and `&` as entities (a renderer would take
+/// `Mutex<VecDeque>` for an HTML tag and hide it), `|` escaped.
+pub fn markdown_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|")
 }
 
 fn spread(stats: &Stats) -> String {
@@ -144,6 +197,11 @@ mod tests {
             peers: vec![("peer", stats(10.0))],
         }]);
         assert!(table.lines().nth(2).unwrap().ends_with("| 0.50 |"), "{table}");
+    }
+
+    #[test]
+    fn markdown_text_escapes_what_a_renderer_would_eat() {
+        assert_eq!(markdown_text("Mutex<VecDeque> | a & b"), "Mutex&lt;VecDeque&gt; \\| a &amp; b");
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! - `verify [--ci] [--only TIER,..]`: every verification tier, then a summary table; exits
 //!   non-zero if any tier failed. `--ci` runs the short budgets CI uses.
-//! - `bench [--threads N] [--quick]`: the side-by-side `compare` binary; writes
-//!   `target/filch-report/report.md`.
+//! - `bench [--threads N] [--quick]`: builds and runs the side-by-side `compare` binary, which
+//!   writes `target/filch-report/report.md` (ratios first), `results.csv` and SVG plots.
 //! - `fuzz <target> [--seconds N]`: one cargo-fuzz target for a bounded time.
 //!
 //! It installs what a fresh machine lacks (nightly components, the thumbv7em target, cargo-fuzz).
 #![allow(missing_docs)]
 
+mod bench;
 mod command;
 mod tiers;
 mod tools;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("verify") => tiers::verify(&args[1..]),
-        Some("bench") => bench(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
@@ -32,28 +33,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Runs the `compare` binary in release mode and keeps its table in `target/filch-report/`.
-fn bench(args: &[String]) -> Result<(), String> {
-    for (i, arg) in args.iter().enumerate() {
-        let is_value = i > 0 && args[i - 1] == "--threads";
-        if !(is_value || arg == "--quick" || arg == "--threads") {
-            return Err(format!("bench: unknown argument {arg:?}; {USAGE}"));
-        }
-    }
-    let mut compare = command::cargo(tools::Toolchain::Stable);
-    compare.args(["run", "--release", "-p", "filch-benches", "--bin", "compare", "--"]).args(args);
-    let output = command::run_capturing(&mut compare)?;
-    if !output.status.success() {
-        return Err(format!("bench: compare failed ({})", output.status));
-    }
-    let report_dir = tools::workspace_root().join("target/filch-report");
-    std::fs::create_dir_all(&report_dir).map_err(|e| format!("bench: {e}"))?;
-    let report = report_dir.join("report.md");
-    std::fs::write(&report, &output.stdout).map_err(|e| format!("bench: {e}"))?;
-    println!("bench: report written to {}", report.display());
-    Ok(())
 }
 
 /// Runs one fuzz target for a bounded time.

@@ -27,7 +27,7 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
 }
 
 /// `producers` threads push `items` in total while `producers` threads pop until all are taken;
-/// the time from the start barrier to the last pop.
+/// the time from the first thread leaving the start barrier to the last one finishing.
 fn run_mpmc<Q: Sync>(
     queue: &Q,
     side: usize,
@@ -36,43 +36,61 @@ fn run_mpmc<Q: Sync>(
     pop: impl Fn(&Q) -> Option<u64> + Sync,
 ) -> Duration {
     let taken = AtomicU64::new(0);
-    let start = Barrier::new(2 * side + 1);
+    let start = Barrier::new(2 * side);
     let per_producer = items / side as u64;
     let total = per_producer * side as u64;
     thread::scope(|scope| {
+        let mut spans = Vec::new();
         for _ in 0..side {
-            scope.spawn(|| {
-                start.wait();
-                for i in 0..per_producer {
-                    push(queue, i);
-                }
-            });
-            scope.spawn(|| {
-                start.wait();
-                let mut mine = 0;
-                while taken.load(Ordering::Relaxed) < total {
-                    if let Some(item) = pop(queue) {
-                        black_box(item);
-                        mine += 1;
-                        if mine == 64 {
+            spans.push(scope.spawn(|| {
+                timed(&start, || {
+                    for i in 0..per_producer {
+                        push(queue, i);
+                    }
+                })
+            }));
+            spans.push(scope.spawn(|| {
+                timed(&start, || {
+                    let mut mine = 0;
+                    while taken.load(Ordering::Relaxed) < total {
+                        if let Some(item) = pop(queue) {
+                            black_box(item);
+                            mine += 1;
+                            if mine == 64 {
+                                taken.fetch_add(mine, Ordering::Relaxed);
+                                mine = 0;
+                            }
+                        } else if mine > 0 {
                             taken.fetch_add(mine, Ordering::Relaxed);
                             mine = 0;
                         }
-                    } else if mine > 0 {
-                        taken.fetch_add(mine, Ordering::Relaxed);
-                        mine = 0;
                     }
-                }
-                taken.fetch_add(mine, Ordering::Relaxed);
-            });
+                    taken.fetch_add(mine, Ordering::Relaxed);
+                })
+            }));
         }
-        start.wait();
-        let began = Instant::now();
-        while taken.load(Ordering::Relaxed) < total {
-            thread::yield_now();
-        }
-        began.elapsed()
+        whole_span(spans.into_iter().map(|span| span.join().unwrap()))
     })
+}
+
+/// Waits at `start`, runs `body`, and returns when it began and ended. Each thread takes its own
+/// clock readings: a coordinating thread's reading would start late when the workers run first.
+fn timed<R>(start: &Barrier, body: impl FnOnce() -> R) -> (Instant, Instant, R) {
+    start.wait();
+    let began = Instant::now();
+    let result = body();
+    (began, Instant::now(), result)
+}
+
+/// From the earliest start to the latest end of `spans`.
+fn whole_span<R>(spans: impl Iterator<Item = (Instant, Instant, R)>) -> Duration {
+    let (mut first, mut last) = (None::<Instant>, None::<Instant>);
+    for (began, ended, result) in spans {
+        black_box(result);
+        first = Some(first.map_or(began, |first| first.min(began)));
+        last = Some(last.map_or(ended, |last| last.max(ended)));
+    }
+    last.expect("filch-benches: no threads ran").duration_since(first.expect("filch-benches: no threads ran"))
 }
 
 fn filch_pop(injector: &filch_injector::Injector<u64>) -> Option<u64> {
@@ -196,23 +214,12 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
     }
 }
 
-/// Runs `drain` on `consumers` threads from one barrier; the time until all have returned.
+/// Runs `drain` on `consumers` threads from one barrier; the time from the first start to the
+/// last return.
 fn drain_with_batches(consumers: usize, drain: impl Fn() -> u64 + Sync) -> Duration {
-    let start = Barrier::new(consumers + 1);
+    let start = Barrier::new(consumers);
     thread::scope(|scope| {
-        let handles: Vec<_> = (0..consumers)
-            .map(|_| {
-                scope.spawn(|| {
-                    start.wait();
-                    drain()
-                })
-            })
-            .collect();
-        start.wait();
-        let began = Instant::now();
-        let taken: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
-        let elapsed = began.elapsed();
-        black_box(taken);
-        elapsed
+        let spans: Vec<_> = (0..consumers).map(|_| scope.spawn(|| timed(&start, &drain))).collect();
+        whole_span(spans.into_iter().map(|span| span.join().unwrap()))
     })
 }

@@ -1,5 +1,7 @@
 //! Fork-join rows: filch-scheduler-core against rayon 1 and chili 0.2 (and the sequential code),
-//! with a join at every call, at every thread count of the sweep.
+//! with a join at every call, at every thread count of the sweep: fib, a binary-tree sum, a
+//! quicksort, n-queens (a join per column tried) and an unbalanced tree search (UTS-like: a tree
+//! grown from a seed with geometric branching, a join per child).
 
 use std::hint::black_box;
 use std::num::NonZero;
@@ -12,6 +14,10 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     let fib_n = if config.quick { 25 } else { 30 };
     let large_nodes = if config.quick { 1 << 18 } else { 1 << 22 };
     let sort_len = if config.quick { 1_000_000 } else { 10_000_000 };
+    let queens = if config.quick { 10 } else { 12 };
+    let uts = Uts { depth: if config.quick { 5 } else { 8 } };
+    let solutions = seq::queens((), queens, 0, 0, 0);
+    let uts_nodes = seq::uts_node((), uts, UTS_ROOT, 0);
     let small = tree_values(1023);
     let large = tree_values(large_nodes);
     let unsorted = random_u32s(sort_len);
@@ -28,6 +34,18 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
         rows.push(peers.compare(config, format!("quicksort, {sort_len} u32"), sort_len as u64, |s| {
             s.quicksort(&unsorted)
         }));
+        rows.push(peers.compare(
+            config,
+            format!("nqueens({queens}), {solutions} solutions, join per column"),
+            solutions,
+            |s| s.nqueens(queens),
+        ));
+        rows.push(peers.compare(
+            config,
+            format!("unbalanced tree, {uts_nodes} nodes, join per child"),
+            uts_nodes,
+            |s| s.uts(uts),
+        ));
     }
     rows
 }
@@ -45,6 +63,10 @@ trait Workload {
     fn fib(&mut self, n: u64) -> u64;
     fn tree_sum(&mut self, values: &[u64]) -> u64;
     fn quicksort(&mut self, unsorted: &[u32]) -> u64;
+    /// The number of ways to place `n` queens on an `n` x `n` board.
+    fn nqueens(&mut self, n: u32) -> u64;
+    /// The number of nodes of the unbalanced tree `tree`.
+    fn uts(&mut self, tree: Uts) -> u64;
 }
 
 impl Peers {
@@ -118,6 +140,64 @@ fn sorted_checksum(sorted: &[u32]) -> u64 {
     sorted.iter().enumerate().fold(0u64, |sum, (i, &v)| sum.wrapping_add((i as u64 + 1) * u64::from(v)))
 }
 
+/// An unbalanced tree in the manner of UTS (Olivier et al., "UTS: An Unbalanced Tree Search
+/// Benchmark", LCPC 2006): each node is a 64-bit hash; its number of children
+/// is geometric with mean [`UTS_MEAN_CHILDREN`] drawn from its hash (the root's is fixed) (capped at
+/// [`UTS_MAX_CHILDREN`]), child `i` hashes the parent's hash with `i`, and nodes at `depth` are
+/// leaves. Subtree sizes vary wildly, so the work can only be balanced by stealing.
+#[derive(Debug, Clone, Copy)]
+struct Uts {
+    depth: u32,
+}
+
+/// The root's hash.
+const UTS_ROOT: u64 = 0x005E_ED0F_7EE5;
+/// Mean number of children of an inner node.
+const UTS_MEAN_CHILDREN: f64 = 4.0;
+/// Most children of one node, and the root's number of children (UTS gives its root a fixed
+/// branching too, so the tree cannot die out at the top).
+const UTS_MAX_CHILDREN: u64 = 64;
+
+impl Uts {
+    /// How many children the node `hash` at `depth` has.
+    fn children(self, hash: u64, depth: u32) -> u64 {
+        if depth >= self.depth {
+            return 0;
+        }
+        if depth == 0 {
+            return UTS_MAX_CHILDREN;
+        }
+        // A geometric draw: the largest k with P(at least k children) = p^k above a uniform u.
+        let p = UTS_MEAN_CHILDREN / (1.0 + UTS_MEAN_CHILDREN);
+        let uniform = ((mix(hash) >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+        ((uniform.ln() / p.ln()) as u64).min(UTS_MAX_CHILDREN)
+    }
+
+    /// The hash of child `index` of the node `hash`.
+    fn child(hash: u64, index: u64) -> u64 {
+        mix(hash ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+}
+
+/// The SplitMix64 finaliser.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The `count / 2` lowest set bits of `set` (whose set bits number `count`).
+fn lower_half(set: u32) -> u32 {
+    let mut low = 0;
+    let mut rest = set;
+    for _ in 0..set.count_ones() / 2 {
+        low |= rest & rest.wrapping_neg();
+        rest &= rest - 1;
+    }
+    low
+}
+
 /// Below this many items a quicksort partition is sorted sequentially.
 const SORT_CUTOFF: usize = 1000;
 
@@ -137,7 +217,7 @@ fn partition(values: &mut [u32]) -> usize {
     store
 }
 
-/// Writes the three recursive workloads once over a `join` expression `$join(a, b)`.
+/// Writes the recursive workloads once over a `join` expression `$join(a, b)`.
 macro_rules! fork_join {
     ($name:ident, $ctx:ty, |$c:ident, $a:ident, $b:ident| $join:expr) => {
         mod $name {
@@ -177,6 +257,61 @@ macro_rules! fork_join {
                 let mut $b = move |$c: $ctx| quicksort($c, &mut high[1..]);
                 $join;
             }
+
+            /// Solutions of the queens placed so far (`cols`, and the diagonals they attack on
+            /// the next row, `left` and `right`) on an `n`-column board.
+            pub(super) fn queens($c: $ctx, n: u32, cols: u32, left: u32, right: u32) -> u64 {
+                let full = (1u32 << n) - 1;
+                if cols == full {
+                    return 1;
+                }
+                columns($c, n, full & !(cols | left | right), (cols, left, right))
+            }
+
+            /// Tries each column of `free` on the next row, splitting the set in halves with joins
+            /// down to one column each.
+            pub(super) fn columns($c: $ctx, n: u32, free: u32, (cols, left, right): (u32, u32, u32)) -> u64 {
+                if free.count_ones() <= 1 {
+                    if free == 0 {
+                        return 0;
+                    }
+                    let full = (1u32 << n) - 1;
+                    return queens($c, n, cols | free, ((left | free) << 1) & full, (right | free) >> 1);
+                }
+                let low = lower_half(free);
+                let mut $a = move |$c: $ctx| columns($c, n, low, (cols, left, right));
+                let mut $b = move |$c: $ctx| columns($c, n, free & !low, (cols, left, right));
+                let (x, y) = $join;
+                x + y
+            }
+
+            /// Nodes of the subtree of `tree` rooted at the node `hash` at `depth`.
+            pub(super) fn uts_node($c: $ctx, tree: Uts, hash: u64, depth: u32) -> u64 {
+                1 + uts_children($c, tree, hash, depth, 0..tree.children(hash, depth))
+            }
+
+            /// Nodes of the subtrees of `hash`'s children `range`, split in halves with joins down
+            /// to one child each.
+            pub(super) fn uts_children(
+                $c: $ctx,
+                tree: Uts,
+                hash: u64,
+                depth: u32,
+                range: std::ops::Range<u64>,
+            ) -> u64 {
+                match range.end - range.start {
+                    0 => 0,
+                    1 => uts_node($c, tree, Uts::child(hash, range.start), depth + 1),
+                    len => {
+                        let middle = range.start + len / 2;
+                        let (low, high) = (range.start..middle, middle..range.end);
+                        let mut $a = move |$c: $ctx| uts_children($c, tree, hash, depth, low);
+                        let mut $b = move |$c: $ctx| uts_children($c, tree, hash, depth, high);
+                        let (x, y) = $join;
+                        x + y
+                    }
+                }
+            }
         }
     };
 }
@@ -203,6 +338,12 @@ impl Workload for Sequential {
         seq::quicksort((), &mut values);
         sorted_checksum(&values)
     }
+    fn nqueens(&mut self, n: u32) -> u64 {
+        seq::queens((), n, 0, 0, 0)
+    }
+    fn uts(&mut self, tree: Uts) -> u64 {
+        seq::uts_node((), tree, UTS_ROOT, 0)
+    }
 }
 
 impl Workload for Filch<'_> {
@@ -216,6 +357,12 @@ impl Workload for Filch<'_> {
         let mut values = unsorted.to_vec();
         self.0.install(|| filch_fj::quicksort((), &mut values));
         sorted_checksum(&values)
+    }
+    fn nqueens(&mut self, n: u32) -> u64 {
+        self.0.install(|| filch_fj::queens((), n, 0, 0, 0))
+    }
+    fn uts(&mut self, tree: Uts) -> u64 {
+        self.0.install(|| filch_fj::uts_node((), tree, UTS_ROOT, 0))
     }
 }
 
@@ -231,6 +378,12 @@ impl Workload for Rayon<'_> {
         self.0.install(|| rayon_fj::quicksort((), &mut values));
         sorted_checksum(&values)
     }
+    fn nqueens(&mut self, n: u32) -> u64 {
+        self.0.install(|| rayon_fj::queens((), n, 0, 0, 0))
+    }
+    fn uts(&mut self, tree: Uts) -> u64 {
+        self.0.install(|| rayon_fj::uts_node((), tree, UTS_ROOT, 0))
+    }
 }
 
 impl Workload for Chili<'_> {
@@ -244,5 +397,39 @@ impl Workload for Chili<'_> {
         let mut values = unsorted.to_vec();
         chili_fj::quicksort(&mut self.0.scope(), &mut values);
         sorted_checksum(&values)
+    }
+    fn nqueens(&mut self, n: u32) -> u64 {
+        chili_fj::queens(&mut self.0.scope(), n, 0, 0, 0)
+    }
+    fn uts(&mut self, tree: Uts) -> u64 {
+        chili_fj::uts_node(&mut self.0.scope(), tree, UTS_ROOT, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scheduler_counts_the_known_queens_solutions() {
+        let peers = Peers::new(2);
+        let schedulers: [&mut dyn Workload; 4] =
+            [&mut Sequential, &mut Filch(&peers.filch), &mut Rayon(&peers.rayon), &mut Chili(&peers.chili)];
+        for scheduler in schedulers {
+            let counts: Vec<u64> = (1..=8).map(|n| scheduler.nqueens(n)).collect();
+            assert_eq!(counts, [1, 0, 0, 2, 10, 4, 40, 92]);
+        }
+    }
+
+    #[test]
+    fn every_scheduler_counts_the_same_unbalanced_tree() {
+        let tree = Uts { depth: 3 };
+        let nodes = Sequential.uts(tree);
+        // The root alone would mean the branching never fired.
+        assert!(nodes > 100, "{nodes} nodes");
+        let peers = Peers::new(2);
+        assert_eq!(Filch(&peers.filch).uts(tree), nodes);
+        assert_eq!(Rayon(&peers.rayon).uts(tree), nodes);
+        assert_eq!(Chili(&peers.chili).uts(tree), nodes);
     }
 }

@@ -66,33 +66,33 @@ fn time_ops(config: &Config, ops: u64, op: impl Fn()) -> Stats {
     })
 }
 
-/// One-way wake-up latency (half a ping-pong round trip, each side parked when woken): p50 and
-/// p99 per sample, filch's `Sleep` against raw park/unpark.
+/// The quantiles of the wake-up latency distribution that the report shows.
+const QUANTILES: [f64; 7] = [0.10, 0.25, 0.50, 0.75, 0.90, 0.99, 0.999];
+
+/// One-way wake-up latency (half a ping-pong round trip, each side parked when woken): one row
+/// per quantile of [`QUANTILES`], each over several samples, filch's `Sleep` against raw
+/// park/unpark.
 fn wake_up_latency(config: &Config, round_trips: usize) -> Vec<Comparison> {
-    let mut filch = (Vec::new(), Vec::new());
-    let mut raw = (Vec::new(), Vec::new());
+    let mut filch = vec![Vec::new(); QUANTILES.len()];
+    let mut raw = vec![Vec::new(); QUANTILES.len()];
     for _ in 0..config.samples() {
-        let (p50, p99) = percentiles(filch_ping_pong(round_trips));
-        filch.0.push(p50);
-        filch.1.push(p99);
-        let (p50, p99) = percentiles(raw_ping_pong(round_trips));
-        raw.0.push(p50);
-        raw.1.push(p99);
+        for (per_quantile, figure) in filch.iter_mut().zip(quantiles(filch_ping_pong(round_trips))) {
+            per_quantile.push(figure);
+        }
+        for (per_quantile, figure) in raw.iter_mut().zip(quantiles(raw_ping_pong(round_trips))) {
+            per_quantile.push(figure);
+        }
     }
-    vec![
-        Comparison {
-            workload: "wake-up latency p50 (notify -> sleeper runs)".into(),
+    QUANTILES
+        .iter()
+        .zip(filch.into_iter().zip(raw))
+        .map(|(q, (filch, raw))| Comparison {
+            workload: format!("wake-up latency p{} (notify -> sleeper runs)", (q * 1000.0).round() / 10.0),
             threads: 2,
-            filch: stats(filch.0),
-            peers: vec![("std park/unpark", stats(raw.0))],
-        },
-        Comparison {
-            workload: "wake-up latency p99 (notify -> sleeper runs)".into(),
-            threads: 2,
-            filch: stats(filch.1),
-            peers: vec![("std park/unpark", stats(raw.1))],
-        },
-    ]
+            filch: stats(filch),
+            peers: vec![("std park/unpark", stats(raw))],
+        })
+        .collect()
 }
 
 /// Median, min and max of per-sample figures (ns).
@@ -101,11 +101,11 @@ fn stats(mut figures: Vec<f64>) -> Stats {
     Stats { median_ns: figures[figures.len() / 2], min_ns: figures[0], max_ns: figures[figures.len() - 1] }
 }
 
-/// p50 and p99 of one-way latencies (half of each round trip), in ns.
-fn percentiles(mut round_trips: Vec<Duration>) -> (f64, f64) {
+/// The [`QUANTILES`] of one-way latencies (half of each round trip), in ns.
+fn quantiles(mut round_trips: Vec<Duration>) -> Vec<f64> {
     round_trips.sort();
     let at = |q: f64| round_trips[((round_trips.len() - 1) as f64 * q) as usize].as_nanos() as f64 / 2.0;
-    (at(0.50), at(0.99))
+    QUANTILES.iter().map(|&q| at(q)).collect()
 }
 
 /// Ping-pong through a two-worker `Sleep`: each side posts to the other and idles (straight to
