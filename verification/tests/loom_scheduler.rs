@@ -2,10 +2,24 @@
 //! on loom's threads, atomics, mutexes and condition variables. A lost wake-up or a latch that is
 //! never set shows up as a loom deadlock (every thread blocked); a job run twice or never shows up
 //! as a wrong result or a failed count.
+//!
+//! These models are capped at one preemption on CI's budget (two with `FILCH_BUDGET=full`); see
+//! [`model`].
 #![cfg(loom)]
 
 use filch_scheduler_core::{ThreadPool, ThreadPoolBuilder};
 use filch_sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs `body` under loom with at most `LOOM_MAX_PREEMPTIONS` preemptions, and at most one on
+/// CI's budget: the whole pool is the largest model in the suite, and with two preemptions the
+/// join model alone ran for more than ten minutes on the 2-core CI machine (one preemption: 11 s;
+/// the scope model 40 s). `FILCH_BUDGET=full` explores up to two.
+fn model(body: impl Fn() + Sync + Send + 'static) {
+    let cap = filch_verification::budget::pick(1, 1, 2);
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(cap, |bound| bound.min(cap)));
+    builder.check(body);
+}
 
 /// No spinning or yielding: idle workers go straight to the sleep protocol, keeping the state
 /// space small.
@@ -15,7 +29,7 @@ fn pool(threads: usize) -> ThreadPool {
 
 #[test]
 fn join_with_two_workers_whether_or_not_b_is_stolen() {
-    loom::model(|| {
+    model(|| {
         let pool = pool(2);
         let runs = AtomicUsize::new(0);
         let (a, b) = pool.join(
@@ -37,7 +51,7 @@ fn join_with_two_workers_whether_or_not_b_is_stolen() {
 
 #[test]
 fn scope_returns_exactly_when_all_spawns_have_finished() {
-    loom::model(|| {
+    model(|| {
         let pool = pool(2);
         let finished = AtomicUsize::new(0);
         pool.scope(|s| {
@@ -57,7 +71,7 @@ fn scope_returns_exactly_when_all_spawns_have_finished() {
 
 #[test]
 fn a_push_from_outside_wakes_a_sleeping_worker() {
-    loom::model(|| {
+    model(|| {
         // One worker, which goes to sleep at once with nothing to do; `install` pushes into the
         // injector from outside and blocks until the job ran. A lost wake-up deadlocks.
         let pool = pool(1);
