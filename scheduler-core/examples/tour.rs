@@ -11,12 +11,22 @@
 //! 3. Granularity sweep: the same total work cut into tasks of 1 µs to 10 ms; speedup and
 //!    efficiency against one worker.
 //! 4. Join overhead: fib with a join at every call, against the sequential code.
+//! 5. Victim policies: the imbalanced start once per `VictimPolicy` (random, round-robin,
+//!    largest queue); wall time, stolen, steal attempts and failed steals of each.
+//! 6. Resize during work: a stream of tasks while the pool shrinks to 1 worker and grows past
+//!    its start size; each task counted to have run exactly once, and the per-worker counts
+//!    kept across the resizes.
+//! 7. Priorities under load: high- and normal-priority tasks submitted together to a saturated
+//!    pool; p50 and p99 of the time from submission to start, per priority.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use filch_scheduler_core::{ThreadPool, ThreadPoolBuilder, WorkerStatistics};
+use filch_scheduler_core::{
+    CoreConfig, Priority, ThreadPool, ThreadPoolBuilder, VictimPolicy, WorkerStatistics,
+};
 
 fn main() {
     let threads = threads_from_args();
@@ -26,6 +36,9 @@ fn main() {
     nested_spawning(threads, spin);
     granularity_sweep(threads, spin);
     join_overhead(threads);
+    victim_policies(threads);
+    resize_during_work(threads);
+    priorities_under_load(threads);
 }
 
 const USAGE: &str = "usage: tour [--threads N] (default: the machine's available parallelism)";
@@ -52,8 +65,12 @@ fn exit_with_usage(message: &str, status: i32) -> ! {
     std::process::exit(status)
 }
 
+fn builder(threads: usize) -> ThreadPoolBuilder {
+    ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("tour-{i}"))
+}
+
 fn pool(threads: usize) -> ThreadPool {
-    ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("tour-{i}")).build().unwrap()
+    builder(threads).build().unwrap()
 }
 
 /// Busy work of a given length, calibrated once (no sleeping: a sleeping task frees its core).
@@ -108,31 +125,24 @@ fn print_workers(stats: &[WorkerStatistics]) {
     }
 }
 
+const IMBALANCED_TASKS: u32 = 2000;
+const IMBALANCED_TASK: Duration = Duration::from_micros(100);
+
 /// Every task is spawned from one worker, so all of them start on its deque.
 fn imbalanced_start(threads: usize) {
     header(
         "1. imbalanced start",
-        "2000 tasks of 100 us, all spawned by worker 0 onto its own deque; the others start empty and \
-         must steal.",
+        &format!(
+            "{IMBALANCED_TASKS} tasks of {} us, all spawned by one worker onto its own deque; the others \
+             start empty and must steal.",
+            IMBALANCED_TASK.as_micros()
+        ),
     );
     let pool = pool(threads);
-    let checksum = std::sync::Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    pool.install(|| {
-        for _ in 0..2000 {
-            let checksum = std::sync::Arc::clone(&checksum);
-            let length = Duration::from_micros(100);
-            let work = move || {
-                checksum.fetch_add(spin_work(length), Ordering::Relaxed);
-            };
-            filch_scheduler_core::spawn(work);
-        }
-    });
-    pool.wait_idle();
-    let elapsed = start.elapsed();
+    let elapsed = run_imbalanced_workload(&pool);
     let stats = pool.statistics();
     print_workers(&stats);
-    let ideal = Duration::from_micros(2000 * 100 / threads as u64);
+    let ideal = IMBALANCED_TASK * IMBALANCED_TASKS / threads as u32;
     println!(
         "\nwall time {:.1} ms (ideal with {threads} workers: {:.1} ms); tasks per worker min {} max {}\n",
         elapsed.as_secs_f64() * 1e3,
@@ -140,6 +150,25 @@ fn imbalanced_start(threads: usize) {
         stats.iter().map(|w| w.executed).min().unwrap_or(0),
         stats.iter().map(|w| w.executed).max().unwrap_or(0),
     );
+}
+
+/// Spawns the imbalanced-start tasks from inside one worker of `pool` and waits until they have
+/// all run; returns the wall time.
+fn run_imbalanced_workload(pool: &ThreadPool) -> Duration {
+    let checksum = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    pool.install(|| {
+        for _ in 0..IMBALANCED_TASKS {
+            let checksum = Arc::clone(&checksum);
+            filch_scheduler_core::spawn(move || {
+                checksum.fetch_add(spin_work(IMBALANCED_TASK), Ordering::Relaxed);
+            });
+        }
+    });
+    pool.wait_idle();
+    let elapsed = start.elapsed();
+    black_box(checksum.load(Ordering::Relaxed));
+    elapsed
 }
 
 /// The calibrated spin, reachable from `'static` tasks.
@@ -300,4 +329,204 @@ fn join_overhead(threads: usize) {
         sequential.as_secs_f64() / parallel.as_secs_f64(),
         pad = 7usize.saturating_sub(threads.to_string().len())
     );
+    println!();
+}
+
+/// The imbalanced start once per victim policy.
+fn victim_policies(threads: usize) {
+    header(
+        "5. victim policies",
+        &format!(
+            "the workload of 1 ({IMBALANCED_TASKS} tasks of {} us spawned by one worker) once per \
+             victim policy, each on a fresh pool; steal counts summed over the workers.",
+            IMBALANCED_TASK.as_micros()
+        ),
+    );
+    println!(
+        "{:>13} {:>8} {:>7} {:>9} {:>7} {:>10}",
+        "policy", "wall ms", "stolen", "attempts", "failed", "fail rate"
+    );
+    for policy in [VictimPolicy::Random, VictimPolicy::RoundRobin, VictimPolicy::LargestQueue] {
+        let pool = builder(threads).victim_policy(policy).build().unwrap();
+        let elapsed = run_imbalanced_workload(&pool);
+        let total = pool.statistics().into_iter().sum::<WorkerStatistics>();
+        println!(
+            "{:>13} {:>8.1} {:>7} {:>9} {:>7} {:>9.0}%",
+            format!("{policy:?}"),
+            elapsed.as_secs_f64() * 1e3,
+            total.stolen,
+            total.steal_attempts,
+            total.failed_steals,
+            total.steal_failure_rate() * 100.0
+        );
+    }
+    if threads == 1 {
+        println!("(one worker has nobody to steal from: every policy sees the same)");
+    }
+    println!();
+}
+
+const RESIZE_BURSTS_PER_STEP: usize = 10;
+const RESIZE_BURST_TASKS: usize = 100;
+const RESIZE_TASK: Duration = Duration::from_micros(50);
+const RESIZE_PAUSE: Duration = Duration::from_millis(1);
+
+/// Tasks streamed in from outside while the pool shrinks and grows.
+fn resize_during_work(threads: usize) {
+    let grown = threads + 2;
+    let sizes = [threads, 1, grown];
+    let tasks = sizes.len() * RESIZE_BURSTS_PER_STEP * RESIZE_BURST_TASKS;
+    header(
+        "6. resize during work",
+        &format!(
+            "{tasks} tasks of {} us, submitted from outside in bursts of {RESIZE_BURST_TASKS} every \
+             {} ms; every {RESIZE_BURSTS_PER_STEP} bursts the pool is resized: {threads} -> 1 -> {grown} \
+             workers (max_threads {grown}).",
+            RESIZE_TASK.as_micros(),
+            RESIZE_PAUSE.as_millis()
+        ),
+    );
+    let pool = builder(threads).max_threads(grown).build().unwrap();
+    let runs: Arc<[AtomicU32]> = (0..tasks).map(|_| AtomicU32::new(0)).collect();
+    let mut snapshots = Vec::new();
+    for (step, &size) in sizes.iter().enumerate() {
+        if step > 0 {
+            snapshots.push((format!("at {}->{size}", pool.current_num_threads()), pool.statistics()));
+            resize_timed(&pool, size);
+        }
+        let first = step * RESIZE_BURSTS_PER_STEP * RESIZE_BURST_TASKS;
+        submit_counted_bursts(&pool, &runs, first);
+    }
+    pool.wait_idle();
+    snapshots.push(("end".to_owned(), pool.statistics()));
+    print_executed_over_time(&snapshots);
+    print_run_counts(&runs, &pool.statistics());
+}
+
+/// Resizes `pool` to `size` and prints how long the call took.
+fn resize_timed(pool: &ThreadPool, size: usize) {
+    let old = pool.current_num_threads();
+    let start = Instant::now();
+    pool.resize(size).unwrap();
+    println!(
+        "resize {old} -> {size}: returned after {:.2} ms; workers now: {}",
+        start.elapsed().as_secs_f64() * 1e3,
+        pool.current_num_threads()
+    );
+}
+
+/// Spawns one step's bursts of tasks numbered from `first`; each counts its runs in `runs`.
+fn submit_counted_bursts(pool: &ThreadPool, runs: &Arc<[AtomicU32]>, first: usize) {
+    for burst in 0..RESIZE_BURSTS_PER_STEP {
+        for offset in 0..RESIZE_BURST_TASKS {
+            let (runs, id) = (Arc::clone(runs), first + burst * RESIZE_BURST_TASKS + offset);
+            pool.spawn(move || {
+                black_box(spin_work(RESIZE_TASK));
+                // Relaxed: read after `wait_idle`, whose Acquire pairs with the Release by which the pool
+                // marks this task finished.
+                runs[id].fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        std::thread::sleep(RESIZE_PAUSE);
+    }
+}
+
+/// Per-worker executed counts at each snapshot (counters read while the pool runs, except at
+/// the end).
+fn print_executed_over_time(snapshots: &[(String, Vec<WorkerStatistics>)]) {
+    print!("\n{:>6}", "worker");
+    for (label, _) in snapshots {
+        print!(" {label:>10}");
+    }
+    println!("   (tasks executed, read just before each resize and at the end)");
+    let workers = snapshots.iter().map(|(_, stats)| stats.len()).max().unwrap_or(0);
+    for index in 0..workers {
+        print!("{index:>6}");
+        for (_, stats) in snapshots {
+            print!(" {:>10}", stats.get(index).map_or(0, |worker| worker.executed));
+        }
+        println!();
+    }
+    let kept = snapshots.windows(2).all(|pair| {
+        pair[0].1.iter().zip(&pair[1].1).all(|(earlier, later)| later.executed >= earlier.executed)
+    });
+    println!("no worker's count went down across the resizes: {kept}");
+}
+
+/// How many tasks ran exactly once, never, or more than once, against the workers' own count.
+fn print_run_counts(runs: &[AtomicU32], stats: &[WorkerStatistics]) {
+    let count = |rule: fn(u32) -> bool| runs.iter().filter(|run| rule(run.load(Ordering::Relaxed))).count();
+    println!(
+        "\n{} tasks submitted: {} ran exactly once, {} never, {} more than once; the workers counted \
+         {} executed\n",
+        runs.len(),
+        count(|n| n == 1),
+        count(|n| n == 0),
+        count(|n| n > 1),
+        stats.iter().copied().sum::<WorkerStatistics>().executed
+    );
+}
+
+const LOAD_TASKS_PER_WORKER: usize = 100;
+const LOAD_TASK: Duration = Duration::from_millis(1);
+const PROBES_PER_PRIORITY: usize = 100;
+
+/// Start latency of high- and normal-priority tasks submitted to a saturated pool.
+fn priorities_under_load(threads: usize) {
+    let load = LOAD_TASKS_PER_WORKER * threads;
+    header(
+        "7. priorities under load",
+        &format!(
+            "{load} normal busy tasks of {} ms saturate the pool; then {PROBES_PER_PRIORITY} high- and \
+             {PROBES_PER_PRIORITY} normal-priority empty tasks are submitted, alternating; latency = \
+             submission to start.",
+            LOAD_TASK.as_millis()
+        ),
+    );
+    let pool = pool(threads);
+    for _ in 0..load {
+        pool.spawn(|| {
+            black_box(spin_work(LOAD_TASK));
+        });
+    }
+    let high = Arc::new(Mutex::new(Vec::with_capacity(PROBES_PER_PRIORITY)));
+    let normal = Arc::new(Mutex::new(Vec::with_capacity(PROBES_PER_PRIORITY)));
+    for _ in 0..PROBES_PER_PRIORITY {
+        spawn_latency_probe(&pool, Priority::High, &high);
+        spawn_latency_probe(&pool, Priority::Normal, &normal);
+    }
+    pool.wait_idle();
+    println!("{:>8} {:>6} {:>8} {:>8} {:>8}", "priority", "tasks", "p50 ms", "p99 ms", "max ms");
+    print_latencies("high", &mut high.lock().unwrap());
+    print_latencies("normal", &mut normal.lock().unwrap());
+    println!(
+        "\na high task waits for a worker to finish its busy task; after {} high tasks in a row a \
+         worker takes one normal task (the anti-starvation burst limit)\n",
+        CoreConfig::default().high_priority_burst
+    );
+}
+
+/// Spawns an empty task that records, into `latencies`, how long it waited to start.
+fn spawn_latency_probe(pool: &ThreadPool, priority: Priority, latencies: &Arc<Mutex<Vec<Duration>>>) {
+    let latencies = Arc::clone(latencies);
+    let submitted = Instant::now();
+    pool.spawn_with_priority(priority, move || latencies.lock().unwrap().push(submitted.elapsed()));
+}
+
+fn print_latencies(label: &str, latencies: &mut [Duration]) {
+    latencies.sort_unstable();
+    let ms = |latency: Duration| latency.as_secs_f64() * 1e3;
+    println!(
+        "{label:>8} {:>6} {:>8.2} {:>8.2} {:>8.2}",
+        latencies.len(),
+        ms(percentile(latencies, 50)),
+        ms(percentile(latencies, 99)),
+        ms(latencies.last().copied().unwrap_or_default())
+    );
+}
+
+/// The nearest-rank `percent`-th percentile of sorted samples (zero if there are none).
+fn percentile(sorted: &[Duration], percent: usize) -> Duration {
+    let rank = (sorted.len() * percent).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied().unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! Per-worker counters and their snapshot, `WorkerStatistics`.
 
-use core::ops::Sub;
+use core::iter::Sum;
+use core::ops::{Add, Sub};
 
 use filch_sync::atomic::{AtomicU64, Ordering};
 
@@ -8,7 +9,8 @@ use filch_sync::atomic::{AtomicU64, Ordering};
 /// [`ThreadPool::statistics`](crate::ThreadPool::statistics).
 ///
 /// The counters are written by their worker alone and read without synchronisation: exact once
-/// the pool is idle, approximate while it runs. Subtract two snapshots to measure a phase.
+/// the pool is idle, approximate while it runs. Subtract two snapshots to measure a phase; sum
+/// the workers' snapshots for the pool's totals.
 ///
 /// ```
 /// use filch_scheduler_core::ThreadPoolBuilder;
@@ -18,8 +20,8 @@ use filch_sync::atomic::{AtomicU64, Ordering};
 /// pool.wait_idle();
 /// let stats = pool.statistics();
 /// assert_eq!(stats.len(), 2);
-/// let executed: u64 = stats.iter().map(|worker| worker.executed).sum();
-/// assert!(executed >= 1); // the `install` job, at least
+/// let total: filch_scheduler_core::WorkerStatistics = stats.iter().copied().sum();
+/// assert!(total.executed >= 1); // the `install` job, at least
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WorkerStatistics {
@@ -49,19 +51,42 @@ impl WorkerStatistics {
     }
 }
 
+impl WorkerStatistics {
+    /// Applies `op` to each pair of counters.
+    fn combine(self, other: WorkerStatistics, op: fn(u64, u64) -> u64) -> WorkerStatistics {
+        WorkerStatistics {
+            executed: op(self.executed, other.executed),
+            stolen: op(self.stolen, other.stolen),
+            steal_attempts: op(self.steal_attempts, other.steal_attempts),
+            failed_steals: op(self.failed_steals, other.failed_steals),
+            parks: op(self.parks, other.parks),
+            wakeups: op(self.wakeups, other.wakeups),
+        }
+    }
+}
+
 impl Sub for WorkerStatistics {
     type Output = WorkerStatistics;
 
     /// The counts between two snapshots of the same worker (`later - earlier`).
     fn sub(self, earlier: WorkerStatistics) -> WorkerStatistics {
-        WorkerStatistics {
-            executed: self.executed.wrapping_sub(earlier.executed),
-            stolen: self.stolen.wrapping_sub(earlier.stolen),
-            steal_attempts: self.steal_attempts.wrapping_sub(earlier.steal_attempts),
-            failed_steals: self.failed_steals.wrapping_sub(earlier.failed_steals),
-            parks: self.parks.wrapping_sub(earlier.parks),
-            wakeups: self.wakeups.wrapping_sub(earlier.wakeups),
-        }
+        self.combine(earlier, u64::wrapping_sub)
+    }
+}
+
+impl Add for WorkerStatistics {
+    type Output = WorkerStatistics;
+
+    /// The counts of two workers (or two phases) together.
+    fn add(self, other: WorkerStatistics) -> WorkerStatistics {
+        self.combine(other, u64::wrapping_add)
+    }
+}
+
+impl Sum for WorkerStatistics {
+    /// The counts of every worker together: the pool's totals.
+    fn sum<I: Iterator<Item = WorkerStatistics>>(workers: I) -> WorkerStatistics {
+        workers.fold(WorkerStatistics::default(), Add::add)
     }
 }
 
