@@ -1,9 +1,17 @@
-//! `LockLatch`: a one-shot latch for a thread outside the pool, on a mutex and a condvar.
+//! `LockLatch`: a one-shot latch for a thread outside the pool: a flag it spins on briefly, then a
+//! mutex and a condvar it blocks on.
 
+use filch_sync::atomic::{AtomicBool, Ordering};
 use filch_sync::lock::{Condvar, Mutex, MutexGuard};
+use filch_sync::{Backoff, MODEL_THREADS};
 
 /// Set once by a worker, waited on by a thread that is not a worker of the pool (the caller of
-/// `install` from outside), which blocks on a condition variable.
+/// `install` from outside).
+///
+/// The waiter first snoozes on `done` for one [`Backoff`] (a few microseconds of spinning and
+/// yielding) and only then blocks on the condition variable: a short `install` (a small fork-join
+/// tree) finishes within the snooze, and its caller skips the futex sleep and the wake-up that
+/// would otherwise cost more than the work. A long one costs the caller the snooze, once.
 ///
 /// The job holds it in an `Arc` and the setter keeps a clone of its own while it sets: the
 /// waiter may return and drop the job as soon as it sees the flag, while the setter's unlock of
@@ -12,6 +20,8 @@ use filch_sync::lock::{Condvar, Mutex, MutexGuard};
 /// version of this latch doing exactly that.
 #[derive(Debug, Default)]
 pub(crate) struct LockLatch {
+    /// Set before the mutex-protected flag, so a spinning waiter can return without the mutex.
+    done: AtomicBool,
     set: Mutex<bool>,
     changed: Condvar,
 }
@@ -25,17 +35,40 @@ impl LockLatch {
     /// Sets the latch and wakes the waiter. The caller keeps the latch alive for the whole call
     /// (see the type's documentation).
     pub(crate) fn set(&self) {
+        // Release: pairs with the Acquire load in `is_done`, publishing the job's result.
+        self.done.store(true, Ordering::Release);
         let mut set = self.lock();
         *set = true;
         self.changed.notify_all();
         drop(set);
     }
 
-    /// Blocks until the latch is set; everything done before `set` is then visible (the mutex).
+    /// Blocks until the latch is set; everything done before `set` is then visible (the flag's
+    /// Release/Acquire pair, or the mutex).
     pub(crate) fn wait(&self) {
+        if self.is_done() {
+            return;
+        }
+        // No snooze under a model checker: each of its spins would be a scheduling point of the
+        // whole-pool models, whose state space is already the largest of the suite. The check
+        // above keeps the flag's path in the models.
+        if !MODEL_THREADS {
+            let backoff = Backoff::new();
+            while !backoff.is_completed() {
+                backoff.snooze();
+                if self.is_done() {
+                    return;
+                }
+            }
+        }
         let mut set = self.lock();
         while !*set {
             set = self.changed.wait(set).unwrap_or_else(|poisoned| poisoned.into_inner());
         }
+    }
+
+    fn is_done(&self) -> bool {
+        // Acquire: pairs with the Release store in `set`.
+        self.done.load(Ordering::Acquire)
     }
 }
