@@ -43,6 +43,12 @@ pub struct CoreConfig {
     /// At most this many high-priority tasks in a row per worker; then its next look for work
     /// takes a normal task first, so normal tasks are not starved ([`Priority`](crate::Priority)). At least 1.
     pub high_priority_burst: u32,
+    /// At most this many tasks in a row from a worker's LIFO slot
+    /// ([`Worker::push_lifo`](crate::Worker::push_lifo)); then its next look for work takes
+    /// whatever else is queued first, so a task that keeps putting its successor in the slot
+    /// cannot starve the deque, the inbox or the injector. 0 turns the slot off (`push_lifo`
+    /// is then `push`).
+    pub lifo_slot_limit: u32,
     /// Spinning, yielding and searcher cap before a worker sleeps.
     pub idle: IdlePolicy,
 }
@@ -50,7 +56,8 @@ pub struct CoreConfig {
 impl Default for CoreConfig {
     /// LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector first every
     /// 61 ticks, 2 steal rounds from a random victim, work stealing on, up to
-    /// 16 high-priority tasks in a row, the default idle policy.
+    /// 16 high-priority tasks in a row, up to 3 tasks in a row from the LIFO slot (as tokio), the
+    /// default idle policy.
     fn default() -> Self {
         Self {
             flavor: Flavor::Lifo,
@@ -61,6 +68,7 @@ impl Default for CoreConfig {
             victim_policy: VictimPolicy::Random,
             steal_policy: StealPolicy::WorkStealing,
             high_priority_burst: 16,
+            lifo_slot_limit: 3,
             idle: IdlePolicy::default(),
         }
     }

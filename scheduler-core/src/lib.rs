@@ -30,6 +30,11 @@
 //!   [`ThreadPoolBuilder::pin_workers`].
 //! - [`Priority`]: high-priority tasks ([`spawn_with_priority`]) start before queued normal ones,
 //!   with a burst limit so normal tasks are not starved.
+//! - Locality: [`spawn_local`] ([`ThreadPool::spawn_local`], [`Worker::push_local`]) keeps a
+//!   task on the spawning worker's local queue, which others take from only when they would
+//!   otherwise idle; the LIFO slot ([`Worker::push_lifo`], and for `spawn` with
+//!   [`ThreadPoolBuilder::lifo_slot`]) runs the task spawned last next, unstealable, at most
+//!   [`CoreConfig::lifo_slot_limit`] times in a row so queued tasks are not starved.
 //! - [`ThreadPool::resize`]: grow and shrink the worker set while tasks run, up to
 //!   [`ThreadPoolBuilder::max_threads`]; retiring workers hand their queues on.
 //!
@@ -96,7 +101,7 @@ pub use priority::Priority;
 pub use registry::Registry;
 pub use resize_error::ResizeError;
 pub use scope::{scope, Scope};
-pub use spawn::{spawn, spawn_with_priority};
+pub use spawn::{spawn, spawn_local, spawn_with_priority};
 pub use statistics::WorkerStatistics;
 pub use steal_policy::StealPolicy;
 pub use task::Task;

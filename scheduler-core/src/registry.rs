@@ -248,7 +248,7 @@ impl<T> Registry<T> {
     }
 
     /// Marks `route` as used, before its first task is pushed.
-    fn open(&self, route: Route) {
+    pub(crate) fn open(&self, route: Route) {
         let bit = route as u8;
         // Relaxed: the bit is set before the push that follows; a worker that reads it stale
         // skips that queue for one look only. A worker about to sleep reads it after the SeqCst
@@ -321,7 +321,9 @@ impl<T> Registry<T> {
         self.shut_down.load(Ordering::Acquire)
     }
 
-    /// Tasks queued in the injectors, every inbox and every deque now (a racy snapshot).
+    /// Tasks queued in the injectors, every inbox and every deque now (a racy snapshot). Tasks
+    /// in the workers' LIFO slots ([`Worker::push_lifo`]) are not counted: only their worker
+    /// sees them.
     pub fn queued(&self) -> usize {
         self.injector.len()
             + self.high.len()

@@ -22,6 +22,9 @@ pub(crate) struct Shared {
     pub(crate) panic_handler: Option<PanicHandler>,
     pub(crate) start_handler: Option<IndexHandler>,
     pub(crate) exit_handler: Option<IndexHandler>,
+    /// Whether `spawn` (and `Scope::spawn`) from a worker goes into its LIFO slot
+    /// (`ThreadPoolBuilder::lifo_slot`) rather than onto its deque.
+    pub(crate) lifo_spawn: bool,
     /// The cores to pin worker threads to (worker `i` on `pin_to[i % len]`), if pinning.
     pub(crate) pin_to: Option<Vec<CoreId>>,
 }

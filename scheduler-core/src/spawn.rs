@@ -11,7 +11,9 @@ use crate::worker_thread::WorkerThread;
 use crate::Priority;
 
 /// Spawns `task` as a detached task: in the current pool when called from one of its workers
-/// (onto that worker's deque), else in the global pool (through its injector).
+/// (onto that worker's deque, or into its LIFO slot if the pool was built with
+/// [`lifo_slot(true)`](crate::ThreadPoolBuilder::lifo_slot)), else in the global pool (through
+/// its injector).
 ///
 /// A panic in it goes to the pool's panic handler; the pool keeps working.
 ///
@@ -29,6 +31,46 @@ where
     WorkerThread::with_current(|thread| match thread {
         Some(thread) => spawn_in(thread.shared(), Target::Anywhere, task),
         None => spawn_in(&global_pool().shared, Target::Anywhere, task),
+    })
+}
+
+/// Spawns `task` as a detached task that prefers to stay on the current worker: in the current
+/// pool when called from one of its workers, into that worker's local queue, which it runs after
+/// its own deque and which other workers take from only when they would otherwise idle (after
+/// trying every other queue and every victim's deque). Called from outside every pool, it is
+/// [`spawn`] (into the global pool's injector).
+///
+/// Use it for follow-up work that touches what the current task touched (its cache lines, a
+/// connection's buffers): it runs where that data is, unless a worker has nothing else to do.
+/// It is a preference, not a pin: for "this worker and no other" use
+/// [`ThreadPool::spawn_to`](crate::ThreadPool::spawn_to) with
+/// [`StealPolicy::ShareNothing`](crate::StealPolicy::ShareNothing).
+/// A panic in it goes to the pool's panic handler.
+///
+/// ```
+/// use filch_scheduler_core::ThreadPoolBuilder;
+/// use std::sync::mpsc;
+///
+/// let pool = ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+/// let (send, receive) = mpsc::channel();
+/// pool.spawn(move || {
+///     let here = filch_scheduler_core::current_thread_index();
+///     filch_scheduler_core::spawn_local(move || {
+///         // Usually `here`; another worker only if it had nothing else to do.
+///         let there = filch_scheduler_core::current_thread_index();
+///         send.send((here, there)).unwrap();
+///     });
+/// });
+/// let (here, there) = receive.recv().unwrap();
+/// assert!(here.is_some() && there.is_some());
+/// ```
+pub fn spawn_local<F>(task: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    WorkerThread::with_current(|thread| match thread {
+        Some(thread) => spawn_in(thread.shared(), Target::Local, task),
+        None => spawn_in(&global_pool().shared, Target::Local, task),
     })
 }
 
@@ -59,9 +101,12 @@ where
 /// Where a boxed job is queued.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Target {
-    /// The current worker's deque if the current thread is a worker of the pool, else the
-    /// injector.
+    /// The current worker's deque (or its LIFO slot, if the pool spawns into it) if the current
+    /// thread is a worker of the pool, else the injector.
     Anywhere,
+    /// The current worker's local queue if the current thread is a worker of the pool, else
+    /// the injector.
+    Local,
     /// Worker `i`'s inbox.
     Worker(usize),
     /// The high-priority queue.
@@ -111,8 +156,10 @@ where
         // SAFETY: forwarded from our caller.
         let job = unsafe { HeapJob::into_job_ref(counted) };
         match (target, local) {
+            (Target::Anywhere, Some(thread)) if shared.lifo_spawn => thread.worker().push_lifo(job),
             (Target::Anywhere, Some(thread)) => thread.worker().push(job),
-            (Target::Anywhere, None) => shared.registry.push(job),
+            (Target::Local, Some(thread)) => thread.worker().push_local(job),
+            (Target::Anywhere | Target::Local, None) => shared.registry.push(job),
             (Target::Worker(index), _) => shared.registry.push_to(index, job),
             (Target::High, _) => shared.registry.push_with_priority(job, Priority::High),
         }

@@ -225,12 +225,47 @@ impl ThreadPool {
         self.install(|| WorkerThread::with_current(|thread| scope_on(in_pool(thread), op)))
     }
 
-    /// Spawns a detached task into this pool; a panic in it goes to the panic handler.
+    /// Spawns a detached task into this pool; a panic in it goes to the panic handler. From a
+    /// worker of this pool it goes onto that worker's deque (or into its LIFO slot, with
+    /// [`lifo_slot(true)`](crate::ThreadPoolBuilder::lifo_slot)); from elsewhere, into the
+    /// injector.
     pub fn spawn<F>(&self, task: F)
     where
         F: FnOnce() + Send + 'static,
     {
         spawn_in(&self.shared, Target::Anywhere, task);
+    }
+
+    /// Spawns a detached task into this pool that prefers the current worker: from a worker of
+    /// this pool it goes to that worker's local queue, run by it after its own deque and taken
+    /// by another worker only when that one would otherwise idle; from anywhere else it is
+    /// [`spawn`](Self::spawn). See [`spawn_local`](crate::spawn_local). A [`resize`](Self::resize)
+    /// that retires the worker hands its local queue on to the others.
+    ///
+    /// ```
+    /// use filch_scheduler_core::ThreadPoolBuilder;
+    /// use std::sync::Arc;
+    ///
+    /// let pool = Arc::new(ThreadPoolBuilder::new().num_threads(2).build().unwrap());
+    /// let (send, receive) = std::sync::mpsc::channel();
+    /// let inner = Arc::clone(&pool);
+    /// pool.spawn(move || {
+    ///     for n in 0..4 {
+    ///         let send = send.clone();
+    ///         inner.spawn_local(move || send.send(n).unwrap());
+    ///     }
+    /// });
+    /// let mut got: Vec<i32> = receive.iter().take(4).collect();
+    /// got.sort();
+    /// assert_eq!(got, [0, 1, 2, 3]);
+    /// pool.spawn_local(|| {}); // from outside: the same as `spawn`
+    /// pool.wait_idle();
+    /// ```
+    pub fn spawn_local<F>(&self, task: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_in(&self.shared, Target::Local, task);
     }
 
     /// Spawns a detached task with a [`Priority`](crate::Priority) into this pool: see

@@ -47,6 +47,7 @@ pub struct ThreadPoolBuilder {
     exit_handler: Option<IndexHandler>,
     panic_handler: Option<PanicHandler>,
     pin_workers: bool,
+    lifo_slot: bool,
     config: CoreConfig,
 }
 
@@ -70,6 +71,7 @@ impl ThreadPoolBuilder {
             exit_handler: None,
             panic_handler: None,
             pin_workers: false,
+            lifo_slot: false,
             config: CoreConfig::default(),
         }
     }
@@ -150,6 +152,37 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// Whether [`spawn`](crate::spawn) and [`Scope::spawn`](crate::Scope::spawn) from a worker
+    /// put the task into that worker's LIFO slot ([`Worker::push_lifo`](crate::Worker::push_lifo))
+    /// instead of onto its deque. Off by default. `join` never uses the slot.
+    ///
+    /// On, the task spawned last runs next on the spawning worker without a fence and without
+    /// being stealable, and up to [`CoreConfig::lifo_slot_limit`] such tasks run in a row (a
+    /// message passed from task to task stays on one core). The cost, and why it is off by
+    /// default: a task in the slot is invisible to idle workers while its worker runs something
+    /// long (the rest of the spawning task, or a task that blocks), where on the deque it would
+    /// be stolen at once; and the deque is already newest-first, so the order gains nothing.
+    /// With a limit of 0 this option does nothing.
+    ///
+    /// ```
+    /// use filch_scheduler_core::ThreadPoolBuilder;
+    ///
+    /// let pool = ThreadPoolBuilder::new().num_threads(2).lifo_slot(true).build().unwrap();
+    /// let (send, receive) = std::sync::mpsc::channel();
+    /// pool.spawn(move || {
+    ///     let here = filch_scheduler_core::current_thread_index();
+    ///     // Into the slot: runs on this worker once this task returns.
+    ///     filch_scheduler_core::spawn(move || {
+    ///         send.send(here == filch_scheduler_core::current_thread_index()).unwrap()
+    ///     });
+    /// });
+    /// assert!(receive.recv().unwrap());
+    /// ```
+    pub fn lifo_slot(mut self, on: bool) -> Self {
+        self.lifo_slot = on;
+        self
+    }
+
     /// Every knob of the core at once (deque capacity, injector interval, steal rounds, idle
     /// policy); see [`CoreConfig`].
     pub fn core_config(mut self, config: CoreConfig) -> Self {
@@ -177,6 +210,7 @@ impl ThreadPoolBuilder {
             panic_handler: self.panic_handler,
             start_handler: self.start_handler,
             exit_handler: self.exit_handler,
+            lifo_spawn: self.lifo_slot,
             pin_to: if self.pin_workers { pinning::available_cores() } else { None },
         });
         ThreadPool::start(shared, ThreadStarter { names, stack_size: self.stack_size })
@@ -198,6 +232,7 @@ impl fmt::Debug for ThreadPoolBuilder {
             .field("max_threads", &self.max_threads)
             .field("stack_size", &self.stack_size)
             .field("pin_workers", &self.pin_workers)
+            .field("lifo_slot", &self.lifo_slot)
             .field("config", &self.config)
             .finish_non_exhaustive()
     }

@@ -1,4 +1,5 @@
-//! `Worker`: one worker's handle on the core — its deque, its idle loop, and `find_task`.
+//! `Worker`: one worker's handle on the core — its deque, its LIFO slot, its idle loop, and
+//! `find_task`.
 
 use core::cell::{Cell, RefCell};
 use core::fmt;
@@ -21,8 +22,13 @@ const INJECTOR_RETRIES: u32 = 4;
 /// Worker `index` of a [`Registry`]: the owner of one deque, and the `find_task` policy.
 ///
 /// Not `Sync` and not `Send`: it belongs to the thread that took it with
-/// [`Registry::worker`]. Dropping it gives the deque (and anything left in it) back to the
-/// registry.
+/// [`Registry::worker`]. Dropping it gives the deque (and anything left in it, the LIFO slot's
+/// task included) back to the registry.
+///
+/// Besides its deque a worker has a **LIFO slot** ([`push_lifo`](Worker::push_lifo)): one task
+/// that only this worker can take, run next; and a **local queue**
+/// ([`push_local`](Worker::push_local)), its inbox, which other workers take from only when they
+/// would otherwise idle.
 ///
 /// [`find_task`](Worker::find_task) looks, in order, at:
 /// 0. the high-priority queue, unless this worker has just taken
@@ -31,16 +37,21 @@ const INJECTOR_RETRIES: u32 = 4;
 /// 1. its inbox and the injector, every
 ///    [`injector_interval`](crate::CoreConfig::injector_interval)-th call (fairness for
 ///    submissions from elsewhere);
-/// 2. the own deque (newest first: the work-first order of a depth-first computation);
-/// 3. its inbox ([`Registry::push_to`]), one task;
-/// 4. the injector, moving a batch into the own deque;
-/// 5. unless the [`steal_policy`](crate::CoreConfig::steal_policy) is share-nothing, the
+/// 2. the LIFO slot, unless it was taken
+///    [`lifo_slot_limit`](crate::CoreConfig::lifo_slot_limit) times in a row: then the steps
+///    below run first, and the slot's task goes onto the deque behind what they found;
+/// 3. the own deque (newest first: the work-first order of a depth-first computation);
+/// 4. its inbox ([`Registry::push_to`], [`push_local`](Worker::push_local)), one task;
+/// 5. the injector, moving a batch into the own deque;
+/// 6. unless the [`steal_policy`](crate::CoreConfig::steal_policy) is share-nothing, the
 ///    other workers' deques, in the order of the
 ///    [`victim_policy`](crate::CoreConfig::victim_policy), skipping those that look empty, and
 ///    stealing about half of a victim's tasks (oldest first, at most
 ///    [`steal_limit`](crate::CoreConfig::steal_limit)) into the own deque, for at most
 ///    [`steal_rounds`](crate::CoreConfig::steal_rounds) passes with a backoff between them;
-///    then one task from another worker's inbox.
+/// 7. the high-priority queue, if step 0 skipped it;
+/// 8. unless share-nothing, one task from another worker's inbox (its local queue): the last
+///    look before idling.
 ///
 /// [`wait_for_task`](Worker::wait_for_task) adds the last step: spin, yield, then sleep until
 /// a push wakes it.
@@ -69,6 +80,11 @@ pub struct Worker<'r, T> {
     index: usize,
     /// Taken from the registry; given back in `drop`.
     deque: ManuallyDrop<Deque<T>>,
+    /// The LIFO slot: the task pushed last with [`push_lifo`](Worker::push_lifo), which only
+    /// this worker takes. Emptied into the deque on drop and into the injector on `retire`.
+    lifo_slot: Cell<Option<T>>,
+    /// Tasks taken from the LIFO slot in a row, for its limit.
+    lifo_streak: Cell<u32>,
     sleeper: RefCell<Sleeper<'r, CountingPark, Box<[Slot<CountingPark>]>>>,
     counters: &'r WorkerCounters,
     /// Calls of `find_task`, for the injector interval.
@@ -104,6 +120,8 @@ impl<'r, T> Worker<'r, T> {
             registry,
             index,
             deque: ManuallyDrop::new(deque),
+            lifo_slot: Cell::new(None),
+            lifo_streak: Cell::new(0),
             sleeper: RefCell::new(sleeper),
             counters,
             ticks: Cell::new(0),
@@ -130,6 +148,12 @@ impl<'r, T> Worker<'r, T> {
     /// costs parallelism, never progress, since this worker runs its own deque.
     pub fn push(&self, task: T) {
         self.deque.push(task);
+        self.wake_hint();
+    }
+
+    /// Wakes a sleeping worker if nobody is searching, to steal what was just pushed (not under
+    /// [`StealPolicy::ShareNothing`], where nobody would). A hint: see [`push`](Worker::push).
+    fn wake_hint(&self) {
         if self.registry.config().steal_policy == StealPolicy::ShareNothing {
             return;
         }
@@ -139,7 +163,78 @@ impl<'r, T> Worker<'r, T> {
         }
     }
 
-    /// Pops this worker's newest task, without looking anywhere else.
+    /// Puts `task` into this worker's LIFO slot, where only this worker takes it, and next
+    /// (see step 2 on [`Worker`]). A task already in the slot moves onto the deque, where it is
+    /// stealable, with [`push`](Worker::push)'s wake-up hint. With a
+    /// [`lifo_slot_limit`](crate::CoreConfig::lifo_slot_limit) of 0 this is `push`.
+    ///
+    /// The slot suits a task that should run soon and where it was made (a message handled
+    /// after the task that sent it, data still in this core's cache). The cost: while this
+    /// worker runs a long task, the task in its slot waits, even if other workers are idle.
+    ///
+    /// ```
+    /// use filch_scheduler_core::{CoreConfig, Registry, Task, Worker};
+    ///
+    /// struct Named(&'static str);
+    /// impl Task for Named {
+    ///     fn run(self, _worker: &Worker<'_, Self>) {}
+    /// }
+    ///
+    /// let registry = Registry::new(2, CoreConfig::default());
+    /// let owner = registry.worker(0);
+    /// let thief = registry.worker(1);
+    /// owner.push_lifo(Named("first"));
+    /// owner.push_lifo(Named("second")); // "first" moves onto the deque
+    /// assert_eq!(thief.find_task().unwrap().0, "first"); // the slot cannot be stolen
+    /// assert_eq!(owner.find_task().unwrap().0, "second");
+    /// ```
+    pub fn push_lifo(&self, task: T) {
+        if self.registry.config().lifo_slot_limit == 0 {
+            return self.push(task);
+        }
+        if let Some(previous) = self.lifo_slot.replace(Some(task)) {
+            self.push(previous);
+        }
+    }
+
+    /// Puts `task` into this worker's local queue (its inbox, the queue
+    /// [`Registry::push_to`] fills): this worker takes it after its own deque; other workers
+    /// take it only as their last look before idling (never under
+    /// [`StealPolicy::ShareNothing`]). Like [`push`](Worker::push) it wakes a sleeping worker
+    /// when nobody is searching, as a hint only: this worker is awake and looks at its local
+    /// queue before it sleeps, so the task never waits for a wake-up.
+    ///
+    /// Call it from the thread that owns this worker while it runs (not after
+    /// [`retire`](Worker::retire)).
+    ///
+    /// ```
+    /// use filch_scheduler_core::{CoreConfig, Registry, Task, Worker};
+    ///
+    /// struct Named(&'static str);
+    /// impl Task for Named {
+    ///     fn run(self, _worker: &Worker<'_, Self>) {}
+    /// }
+    ///
+    /// let registry = Registry::new(2, CoreConfig::default());
+    /// let owner = registry.worker(0);
+    /// let thief = registry.worker(1);
+    /// owner.push_local(Named("local"));
+    /// owner.push(Named("stealable"));
+    /// // A thief takes the stealable task first, the local one only when nothing else is left.
+    /// assert_eq!(thief.find_task().unwrap().0, "stealable");
+    /// assert_eq!(thief.find_task().unwrap().0, "local");
+    /// ```
+    pub fn push_local(&self, task: T) {
+        self.registry.open(Route::Inboxes);
+        // No fence and no `retired` check (unlike `Registry::push_to`): we are the owner, awake,
+        // and not retired; our own `find_task` (before any sleep) and `retire` come after this
+        // push in program order, so one of them takes the task.
+        self.registry.inboxes()[self.index].push(task);
+        self.wake_hint();
+    }
+
+    /// Pops this worker's newest task from its deque, without looking anywhere else (not even
+    /// the LIFO slot).
     pub fn pop(&self) -> Option<T> {
         self.deque.pop()
     }
@@ -150,6 +245,7 @@ impl<'r, T> Worker<'r, T> {
         self.ticks.set(ticks);
         if self.high_streak.get() < self.registry.config().high_priority_burst {
             if let Some(task) = self.take_high() {
+                self.lifo_streak.set(0);
                 return Some(task);
             }
         }
@@ -157,15 +253,41 @@ impl<'r, T> Worker<'r, T> {
         self.high_streak.set(0);
         if ticks % self.registry.config().injector_interval == 0 {
             if let Some(task) = self.take_from_inbox().or_else(|| self.take_from_injector()) {
+                self.lifo_streak.set(0);
                 return Some(task);
             }
         }
+        if let Some(task) = self.lifo_slot.take() {
+            let streak = self.lifo_streak.get();
+            if streak < self.registry.config().lifo_slot_limit {
+                self.lifo_streak.set(streak + 1);
+                return Some(task);
+            }
+            // The slot had its turns: whatever else is queued goes first, and the slot's task
+            // goes onto the deque (stealable) behind it. Pushed after the search, not before: on
+            // a LIFO deque it would otherwise be the search's first find.
+            self.lifo_streak.set(0);
+            return match self.find_queued() {
+                Some(other) => {
+                    self.push(task);
+                    Some(other)
+                }
+                None => Some(task),
+            };
+        }
+        self.lifo_streak.set(0);
+        self.find_queued()
+    }
+
+    /// Steps 3 to 8 of the order on [`Worker`]: everything but the slot and the periodic checks.
+    fn find_queued(&self) -> Option<T> {
         self.deque
             .pop()
             .or_else(|| self.take_from_inbox())
             .or_else(|| self.take_from_injector())
             .or_else(|| self.steal())
             .or_else(|| self.take_high())
+            .or_else(|| self.steal_from_inboxes())
     }
 
     /// Blocks until it finds a task (spinning, yielding, then sleeping), or returns `None` once
@@ -191,10 +313,11 @@ impl<'r, T> Worker<'r, T> {
     }
 
     /// Retires this worker: marks it retired, so that tasks sent to its index from now on go to
-    /// the injector, and hands everything it holds (its deque and its inbox) on to the
-    /// injector, waking a worker for it. Call it once [`wait_for_task`](Worker::wait_for_task)
-    /// has returned `None` because the worker [is retiring](Worker::is_retiring), then drop the
-    /// `Worker`; a later [`Registry::worker`] for the same index starts it again.
+    /// the injector, and hands everything it holds (its LIFO slot, its deque and its inbox, the
+    /// local queue included) on to the injector, waking a worker for it. Call it once
+    /// [`wait_for_task`](Worker::wait_for_task) has returned `None` because the worker
+    /// [is retiring](Worker::is_retiring), then drop the `Worker`; a later
+    /// [`Registry::worker`] for the same index starts it again.
     pub fn retire(&self) {
         self.registry.set_retired(self.index, true);
         // SeqCst fence: orders the store of `retired` above before our drain of the inbox below,
@@ -203,6 +326,9 @@ impl<'r, T> Worker<'r, T> {
         // retired and hands it on itself.
         fence(Ordering::SeqCst);
         let injector = self.registry.injector();
+        if let Some(task) = self.lifo_slot.take() {
+            injector.push(task);
+        }
         while let Some(task) = self.deque.pop() {
             injector.push(task);
         }
@@ -310,13 +436,15 @@ impl<'r, T> Worker<'r, T> {
                 Pass::LostARace => {}
             }
         }
-        self.steal_from_inboxes()
+        None
     }
 
     /// The last resort before idling: one task from another worker's inbox (sent there by index,
-    /// or kept local), so the pool does not idle while such work waits.
+    /// or kept local with `push_local`), so the pool does not idle while such work waits.
     fn steal_from_inboxes(&self) -> Option<T> {
-        if !self.registry.is_open(Route::Inboxes) {
+        if !self.registry.is_open(Route::Inboxes)
+            || self.registry.config().steal_policy == StealPolicy::ShareNothing
+        {
             return None;
         }
         let inboxes = self.registry.inboxes();
@@ -422,6 +550,10 @@ fn take_one<T>(queue: &Injector<T>) -> Option<T> {
 
 impl<T> Drop for Worker<'_, T> {
     fn drop(&mut self) {
+        // The slot's task goes back with the deque, so the registry drops or hands it on once.
+        if let Some(task) = self.lifo_slot.take() {
+            self.deque.push(task);
+        }
         // SAFETY: `deque` is taken exactly once, here, and never used again.
         let deque = unsafe { ManuallyDrop::take(&mut self.deque) };
         self.registry.return_deque(self.index, deque);
@@ -430,6 +562,13 @@ impl<T> Drop for Worker<'_, T> {
 
 impl<T> fmt::Debug for Worker<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Worker").field("index", &self.index).field("queued", &self.deque.len()).finish()
+        let slot = self.lifo_slot.take();
+        let slotted = slot.is_some();
+        self.lifo_slot.set(slot);
+        f.debug_struct("Worker")
+            .field("index", &self.index)
+            .field("queued", &self.deque.len())
+            .field("lifo_slot", &slotted)
+            .finish()
     }
 }
