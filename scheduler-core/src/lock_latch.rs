@@ -1,7 +1,7 @@
 //! `LockLatch`: a one-shot latch for a thread outside the pool: a flag it spins on briefly, then a
 //! mutex and a condvar it blocks on.
 
-use filch_sync::atomic::{AtomicBool, Ordering};
+use filch_sync::atomic::{fence, AtomicBool, Ordering};
 use filch_sync::lock::{Condvar, Mutex, MutexGuard};
 use filch_sync::{Backoff, MODEL_THREADS};
 
@@ -11,7 +11,10 @@ use filch_sync::{Backoff, MODEL_THREADS};
 /// The waiter first snoozes on `done` for one [`Backoff`] (a few microseconds of spinning and
 /// yielding) and only then blocks on the condition variable: a short `install` (a small fork-join
 /// tree) finishes within the snooze, and its caller skips the futex sleep and the wake-up that
-/// would otherwise cost more than the work. A long one costs the caller the snooze, once.
+/// would otherwise cost more than the work. A long one costs the caller the snooze, once. The
+/// setter takes the mutex and notifies only if the waiter announced that it blocks (`blocking`,
+/// a Dekker pair of `SeqCst` fences with `done`), so a waiter that never blocked costs the setter
+/// no system call.
 ///
 /// The job holds it in an `Arc` and the setter keeps a clone of its own while it sets: the
 /// waiter may return and drop the job as soon as it sees the flag, while the setter's unlock of
@@ -20,8 +23,11 @@ use filch_sync::{Backoff, MODEL_THREADS};
 /// version of this latch doing exactly that.
 #[derive(Debug, Default)]
 pub(crate) struct LockLatch {
-    /// Set before the mutex-protected flag, so a spinning waiter can return without the mutex.
+    /// Set first by `set`: a waiter that sees it returns without the mutex.
     done: AtomicBool,
+    /// Set by the waiter before it blocks: only then does `set` take the mutex and notify (a
+    /// condvar notify is a system call even when nobody waits).
+    blocking: AtomicBool,
     set: Mutex<bool>,
     changed: Condvar,
 }
@@ -35,16 +41,22 @@ impl LockLatch {
     /// Sets the latch and wakes the waiter. The caller keeps the latch alive for the whole call
     /// (see the type's documentation).
     pub(crate) fn set(&self) {
-        // Release: pairs with the Acquire load in `is_done`, publishing the job's result.
+        // Release: pairs with the Acquire loads of `done`, publishing the job's result.
         self.done.store(true, Ordering::Release);
-        let mut set = self.lock();
-        *set = true;
-        self.changed.notify_all();
-        drop(set);
+        // SeqCst fence: pairs with the waiter's fence between its store of `blocking` and its
+        // load of `done` (Dekker): either we see `blocking` here, or the waiter sees `done`.
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above.
+        if self.blocking.load(Ordering::Relaxed) {
+            let mut set = self.lock();
+            *set = true;
+            self.changed.notify_all();
+            drop(set);
+        }
     }
 
     /// Blocks until the latch is set; everything done before `set` is then visible (the flag's
-    /// Release/Acquire pair, or the mutex).
+    /// Release/Acquire pair, or the mutex, which `set` takes after storing the flag).
     pub(crate) fn wait(&self) {
         if self.is_done() {
             return;
@@ -60,6 +72,14 @@ impl LockLatch {
                     return;
                 }
             }
+        }
+        // Relaxed: ordered by the fence below.
+        self.blocking.store(true, Ordering::Relaxed);
+        // SeqCst fence: pairs with the one in `set` (Dekker): a `set` whose store of `done` we
+        // miss below sees our `blocking` and notifies under the mutex.
+        fence(Ordering::SeqCst);
+        if self.is_done() {
+            return;
         }
         let mut set = self.lock();
         while !*set {
