@@ -5,8 +5,10 @@ use crate::{Comparison, Config};
 pub mod deque;
 pub mod deque_bounded;
 pub mod injector;
+pub mod priority;
 pub mod scheduler;
 pub mod sleep;
+pub mod victim_policy;
 
 /// Every row, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
@@ -15,6 +17,8 @@ pub fn all(config: &Config) -> Vec<Comparison> {
     rows.extend(deque_bounded::rows(config));
     rows.extend(injector::rows(config));
     rows.extend(scheduler::rows(config));
+    rows.extend(victim_policy::rows(config));
+    rows.extend(priority::rows(config));
     rows.extend(sleep::rows(config));
     rows
 }

@@ -5,14 +5,14 @@
 
 use std::hint::black_box;
 use std::num::NonZero;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::{measure, Comparison, Config, Stats};
 
 /// Every scheduler row.
 pub fn rows(config: &Config) -> Vec<Comparison> {
-    let fib_n = if config.quick { 25 } else { 30 };
-    let large_nodes = if config.quick { 1 << 18 } else { 1 << 22 };
+    let fib_n = fib_n(config);
+    let large_nodes = large_tree_nodes(config);
     let sort_len = if config.quick { 1_000_000 } else { 10_000_000 };
     let queens = if config.quick { 10 } else { 12 };
     let uts = Uts { depth: if config.quick { 5 } else { 8 } };
@@ -50,6 +50,24 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     rows
 }
 
+/// The `n` of the fib rows.
+pub(super) fn fib_n(config: &Config) -> u64 {
+    if config.quick {
+        25
+    } else {
+        30
+    }
+}
+
+/// The nodes of the large tree-sum rows (the small one has 1023).
+pub(super) fn large_tree_nodes(config: &Config) -> usize {
+    if config.quick {
+        1 << 18
+    } else {
+        1 << 22
+    }
+}
+
 /// The schedulers of one thread count.
 struct Peers {
     threads: usize,
@@ -59,7 +77,7 @@ struct Peers {
 }
 
 /// One workload, written once for every scheduler.
-trait Workload {
+pub(super) trait Workload {
     fn fib(&mut self, n: u64) -> u64;
     fn tree_sum(&mut self, values: &[u64]) -> u64;
     fn quicksort(&mut self, unsorted: &[u32]) -> u64;
@@ -90,13 +108,7 @@ impl Peers {
     ) -> Comparison {
         let expected = run(&mut Sequential);
         let mut time = |workload: &mut dyn Workload| -> Stats {
-            measure(config.samples(), ops, || {
-                let start = Instant::now();
-                let answer = black_box(run(workload));
-                let elapsed = start.elapsed();
-                assert_eq!(answer, expected, "a scheduler computed a wrong answer");
-                elapsed
-            })
+            measure(config.samples(), ops, || timed_run(workload, &mut run, expected))
         };
         let filch = time(&mut Filch(&self.filch));
         let peers = vec![
@@ -108,8 +120,21 @@ impl Peers {
     }
 }
 
+/// One run of `run` on `scheduler`, its answer checked against `expected`.
+pub(super) fn timed_run(
+    scheduler: &mut dyn Workload,
+    run: &mut impl FnMut(&mut dyn Workload) -> u64,
+    expected: u64,
+) -> Duration {
+    let start = Instant::now();
+    let answer = black_box(run(scheduler));
+    let elapsed = start.elapsed();
+    assert_eq!(answer, expected, "a scheduler computed a wrong answer");
+    elapsed
+}
+
 /// Calls made by `fib(n)`: `2 fib(n + 1) - 1`.
-fn fib_calls(n: u64) -> u64 {
+pub(super) fn fib_calls(n: u64) -> u64 {
     let (mut a, mut b) = (0u64, 1u64);
     for _ in 0..=n {
         (a, b) = (b, a + b);
@@ -118,7 +143,7 @@ fn fib_calls(n: u64) -> u64 {
 }
 
 /// The values of an implicit complete binary tree (node `i` has children `2i + 1` and `2i + 2`).
-fn tree_values(nodes: usize) -> Vec<u64> {
+pub(super) fn tree_values(nodes: usize) -> Vec<u64> {
     (0..nodes as u64).map(|i| i.wrapping_mul(0x9E37_79B9) >> 7).collect()
 }
 
@@ -146,7 +171,7 @@ fn sorted_checksum(sorted: &[u32]) -> u64 {
 /// [`UTS_MAX_CHILDREN`]), child `i` hashes the parent's hash with `i`, and nodes at `depth` are
 /// leaves. Subtree sizes vary wildly, so the work can only be balanced by stealing.
 #[derive(Debug, Clone, Copy)]
-struct Uts {
+pub(super) struct Uts {
     depth: u32,
 }
 
@@ -321,8 +346,8 @@ fork_join!(filch_fj, (), |c, a, b| filch_scheduler_core::join(move || a(c), move
 fork_join!(rayon_fj, (), |c, a, b| rayon::join(move || a(c), move || b(c)));
 fork_join!(chili_fj, &mut chili::Scope<'_>, |c, a, b| c.join(a, b));
 
-struct Sequential;
-struct Filch<'a>(&'a filch_scheduler_core::ThreadPool);
+pub(super) struct Sequential;
+pub(super) struct Filch<'a>(pub(super) &'a filch_scheduler_core::ThreadPool);
 struct Rayon<'a>(&'a rayon::ThreadPool);
 struct Chili<'a>(&'a chili::ThreadPool);
 

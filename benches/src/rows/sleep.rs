@@ -96,7 +96,7 @@ fn wake_up_latency(config: &Config, round_trips: usize) -> Vec<Comparison> {
 }
 
 /// Median, min and max of per-sample figures (ns).
-fn stats(mut figures: Vec<f64>) -> Stats {
+pub(super) fn stats(mut figures: Vec<f64>) -> Stats {
     figures.sort_by(f64::total_cmp);
     Stats { median_ns: figures[figures.len() / 2], min_ns: figures[0], max_ns: figures[figures.len() - 1] }
 }

@@ -1,0 +1,115 @@
+//! Victim-policy rows: the scheduler rows' fib and tree sums (small and large) on filch with
+//! [`VictimPolicy::RoundRobin`] and [`VictimPolicy::LargestQueue`], each against filch with the
+//! default [`VictimPolicy::Random`] measured in the same run, at every thread count of the sweep.
+//! The workloads are the scheduler rows' own ([`super::scheduler`]); the three pools take their
+//! samples in turn (the order rotated each time), so a change in the machine's load falls on all
+//! three alike, and each timed run follows an untimed one on the same pool.
+
+use filch_scheduler_core::{ThreadPool, ThreadPoolBuilder, VictimPolicy};
+
+use super::scheduler::{self, Filch, Sequential, Workload};
+use crate::{measure, Comparison, Config};
+
+/// The default policy's figures, as the peer of every row.
+const RANDOM: &str = "filch (random)";
+
+/// The policies measured against [`VictimPolicy::Random`].
+const POLICIES: [VictimPolicy; 2] = [VictimPolicy::RoundRobin, VictimPolicy::LargestQueue];
+
+/// Every victim-policy row.
+pub fn rows(config: &Config) -> Vec<Comparison> {
+    let fib_n = scheduler::fib_n(config);
+    let large_nodes = scheduler::large_tree_nodes(config);
+    let small = scheduler::tree_values(1023);
+    let large = scheduler::tree_values(large_nodes);
+    let mut rows = Vec::new();
+    for threads in config.thread_counts() {
+        let pools = Pools::new(threads);
+        rows.extend(pools.compare(
+            config,
+            &format!("fib({fib_n}), join per call"),
+            scheduler::fib_calls(fib_n),
+            |s| s.fib(fib_n),
+        ));
+        rows.extend(pools.compare(config, "tree sum, 1023 nodes", 1023, |s| s.tree_sum(&small)));
+        rows.extend(pools.compare(
+            config,
+            &format!("tree sum, {large_nodes} nodes"),
+            large_nodes as u64,
+            |s| s.tree_sum(&large),
+        ));
+    }
+    rows
+}
+
+/// Filch pools of one thread count: the default policy first, then one per [`POLICIES`].
+struct Pools {
+    threads: usize,
+    pools: Vec<ThreadPool>,
+}
+
+impl Pools {
+    fn new(threads: usize) -> Self {
+        let pools = [VictimPolicy::Random]
+            .into_iter()
+            .chain(POLICIES)
+            .map(|policy| {
+                ThreadPoolBuilder::new().num_threads(threads).victim_policy(policy).build().unwrap()
+            })
+            .collect();
+        Self { threads, pools }
+    }
+
+    /// Times `run` on every pool, each answer checked against the sequential one: one row per
+    /// policy of [`POLICIES`], named `workload, VictimPolicy::..`, against the default's figures.
+    fn compare(
+        &self,
+        config: &Config,
+        workload: &str,
+        ops: u64,
+        mut run: impl FnMut(&mut dyn Workload) -> u64,
+    ) -> Vec<Comparison> {
+        let expected = run(&mut Sequential);
+        let mut times = vec![Vec::with_capacity(config.samples()); self.pools.len()];
+        for sample in 0..config.samples() {
+            for turn in 0..self.pools.len() {
+                let pool = (sample + turn) % self.pools.len();
+                let mut filch = Filch(&self.pools[pool]);
+                // Untimed first, so that every timed run finds its pool's workers just back from
+                // work (as consecutive samples of one pool do), not asleep after another's turn.
+                scheduler::timed_run(&mut filch, &mut run, expected);
+                times[pool].push(scheduler::timed_run(&mut filch, &mut run, expected));
+            }
+        }
+        let mut stats = times.into_iter().map(|times| {
+            let mut times = times.into_iter();
+            measure(config.samples(), ops, || times.next().unwrap())
+        });
+        let random = stats.next().unwrap();
+        POLICIES
+            .iter()
+            .zip(stats)
+            .map(|(policy, filch)| Comparison {
+                workload: format!("{workload}, VictimPolicy::{policy:?}"),
+                threads: self.threads,
+                filch,
+                peers: vec![(RANDOM, random)],
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_policy_gets_a_row_against_the_default() {
+        let config = Config { threads: 2, quick: true };
+        let pools = Pools::new(2);
+        let rows = pools.compare(&config, "fib(10)", scheduler::fib_calls(10), |s| s.fib(10));
+        let names: Vec<&str> = rows.iter().map(|row| row.workload.as_str()).collect();
+        assert_eq!(names, ["fib(10), VictimPolicy::RoundRobin", "fib(10), VictimPolicy::LargestQueue"]);
+        assert!(rows.iter().all(|row| row.threads == 2 && row.peers.len() == 1 && row.peers[0].0 == RANDOM));
+    }
+}
