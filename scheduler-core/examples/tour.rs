@@ -18,6 +18,12 @@
 //!    kept across the resizes.
 //! 7. Priorities under load: high- and normal-priority tasks submitted together to a saturated
 //!    pool; p50 and p99 of the time from submission to start, per priority.
+//! 8. Locality: parents sent unevenly to the workers each spawn follow-ups that read the
+//!    parent's data, once with `spawn`, once with `spawn_local` and once with `spawn` into the
+//!    LIFO slot; the share of follow-ups that ran on the parent's worker, wall time and stolen.
+//! 9. Share-nothing, thread per core: an uneven load sent to the workers by index, on a
+//!    share-nothing pool (pinned where the platform allows) and on a stealing one; per worker
+//!    tasks sent, executed and stolen and when its last task finished, and the wall time of each.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -25,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use filch_scheduler_core::{
-    CoreConfig, Priority, ThreadPool, ThreadPoolBuilder, VictimPolicy, WorkerStatistics,
+    CoreConfig, Priority, StealPolicy, ThreadPool, ThreadPoolBuilder, VictimPolicy, WorkerStatistics,
 };
 
 fn main() {
@@ -39,6 +45,8 @@ fn main() {
     victim_policies(threads);
     resize_during_work(threads);
     priorities_under_load(threads);
+    locality(threads);
+    share_nothing(threads);
 }
 
 const USAGE: &str = "usage: tour [--threads N] (default: the machine's available parallelism)";
@@ -529,4 +537,255 @@ fn print_latencies(label: &str, latencies: &mut [Duration]) {
 fn percentile(sorted: &[Duration], percent: usize) -> Duration {
     let rank = (sorted.len() * percent).div_ceil(100).max(1);
     sorted.get(rank - 1).copied().unwrap_or_default()
+}
+
+/// Splits `total` tasks over `threads` workers unevenly: worker `i` gets a share proportional to
+/// `(i + 1)^2` (the last takes the rounding), so the first workers run out while the others are
+/// busy.
+fn uneven_shares(total: usize, threads: usize) -> Vec<usize> {
+    let weight = |index: usize| (index + 1) * (index + 1);
+    let weights: usize = (0..threads).map(weight).sum();
+    let mut shares: Vec<usize> = (0..threads).map(|index| total * weight(index) / weights).collect();
+    let rounding = total - shares.iter().sum::<usize>();
+    if let Some(last) = shares.last_mut() {
+        *last += rounding;
+    }
+    shares
+}
+
+/// Sends `shares[i]` tasks made by `task` to worker `i`, round-robin over the workers so every
+/// inbox fills at the same pace.
+fn send_uneven(pool: &ThreadPool, shares: &[usize], mut task: impl FnMut() -> Box<dyn FnOnce() + Send>) {
+    let most = shares.iter().copied().max().unwrap_or(0);
+    for round in 0..most {
+        for (index, _) in shares.iter().enumerate().filter(|&(_, &share)| round < share) {
+            pool.spawn_to(index, task());
+        }
+    }
+}
+
+const LOCALITY_PARENTS_PER_WORKER: usize = 100;
+const LOCALITY_FOLLOW_UPS: usize = 4;
+const LOCALITY_DATA_WORDS: usize = 4096;
+const LOCALITY_PARENT_WORK: Duration = Duration::from_micros(100);
+const LOCALITY_FOLLOW_UP_WORK: Duration = Duration::from_micros(20);
+
+/// How a parent spawns its follow-ups in section 8.
+#[derive(Clone, Copy)]
+enum FollowUpSpawn {
+    /// `spawn`: onto the parent's deque, stealable at once.
+    Deque,
+    /// `spawn_local`: into the parent's local queue.
+    Local,
+    /// `spawn` on a pool built with `lifo_slot(true)`.
+    LifoSlot,
+}
+
+impl FollowUpSpawn {
+    fn label(self) -> &'static str {
+        match self {
+            FollowUpSpawn::Deque => "spawn",
+            FollowUpSpawn::Local => "spawn_local",
+            FollowUpSpawn::LifoSlot => "spawn + lifo_slot",
+        }
+    }
+
+    fn spawn(self, task: impl FnOnce() + Send + 'static) {
+        match self {
+            FollowUpSpawn::Deque | FollowUpSpawn::LifoSlot => filch_scheduler_core::spawn(task),
+            FollowUpSpawn::Local => filch_scheduler_core::spawn_local(task),
+        }
+    }
+}
+
+/// Follow-ups that read their parent's data: where do they run?
+fn locality(threads: usize) {
+    let parents = LOCALITY_PARENTS_PER_WORKER * threads;
+    header(
+        "8. locality",
+        &format!(
+            "{parents} parents sent unevenly to the workers (worker i gets a share ~ (i + 1)^2); each fills \
+             {} KiB, spawns {LOCALITY_FOLLOW_UPS} follow-ups that read it ({} us each), then works {} us \
+             more; once per way of spawning the follow-ups, each on a fresh pool.",
+            LOCALITY_DATA_WORDS * 8 / 1024,
+            LOCALITY_FOLLOW_UP_WORK.as_micros(),
+            LOCALITY_PARENT_WORK.as_micros()
+        ),
+    );
+    if threads == 1 {
+        println!("(needs 2 or more workers: with one, every follow-up runs on its parent's worker)\n");
+        return;
+    }
+    println!("{:>17} {:>19} {:>8} {:>7}", "follow-ups by", "on parent's worker", "wall ms", "stolen");
+    for mode in [FollowUpSpawn::Deque, FollowUpSpawn::Local, FollowUpSpawn::LifoSlot] {
+        let pool = builder(threads).lifo_slot(matches!(mode, FollowUpSpawn::LifoSlot)).build().unwrap();
+        let at_home = Arc::new(AtomicU64::new(0));
+        let start = Instant::now();
+        send_uneven(&pool, &uneven_shares(parents, threads), || {
+            let at_home = Arc::clone(&at_home);
+            Box::new(move || locality_parent(mode, &at_home))
+        });
+        pool.wait_idle();
+        let elapsed = start.elapsed();
+        let total = pool.statistics().into_iter().sum::<WorkerStatistics>();
+        let follow_ups = (parents * LOCALITY_FOLLOW_UPS) as f64;
+        println!(
+            "{:>17} {:>18.1}% {:>8.1} {:>7}",
+            mode.label(),
+            at_home.load(Ordering::Relaxed) as f64 / follow_ups * 100.0,
+            elapsed.as_secs_f64() * 1e3,
+            total.stolen
+        );
+    }
+    println!(
+        "\nspawn: the parent's deque, run newest first by its worker, stealable by any idle one; \
+         spawn_local: the parent's local queue (its inbox, FIFO behind the parents sent there), taken \
+         by others only as their last look before idling; lifo_slot: the newest follow-up runs next on \
+         the parent's worker, unstealable, the others go onto the deque\n"
+    );
+}
+
+/// One parent of section 8: fills its data, spawns follow-ups that read it, and keeps working;
+/// each follow-up that runs on the parent's worker counts one in `at_home`.
+fn locality_parent(mode: FollowUpSpawn, at_home: &Arc<AtomicU64>) {
+    let here = filch_scheduler_core::current_thread_index();
+    let data: Arc<[u64]> =
+        (0..LOCALITY_DATA_WORDS as u64).map(|word| word.wrapping_mul(here.unwrap_or(0) as u64 + 1)).collect();
+    for _ in 0..LOCALITY_FOLLOW_UPS {
+        let (data, at_home) = (Arc::clone(&data), Arc::clone(at_home));
+        mode.spawn(move || {
+            black_box(data.iter().sum::<u64>() ^ spin_work(LOCALITY_FOLLOW_UP_WORK));
+            if filch_scheduler_core::current_thread_index() == here {
+                // Relaxed: read after `wait_idle`, which orders every task's effects before it returns.
+                at_home.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    black_box(spin_work(LOCALITY_PARENT_WORK));
+}
+
+const SHARE_NOTHING_TASKS_PER_WORKER: usize = 300;
+const SHARE_NOTHING_TASK: Duration = Duration::from_micros(100);
+
+/// The same uneven load, sent by worker index, on a share-nothing pool and on a stealing one.
+fn share_nothing(threads: usize) {
+    let tasks = SHARE_NOTHING_TASKS_PER_WORKER * threads;
+    header(
+        "9. share-nothing, thread per core",
+        &format!(
+            "{tasks} tasks of {} us sent with spawn_to, worker i getting a share ~ (i + 1)^2; once on a pool \
+             with StealPolicy::ShareNothing and pin_workers(true), once on a default (stealing) pool.",
+            SHARE_NOTHING_TASK.as_micros()
+        ),
+    );
+    if threads == 1 {
+        println!("(needs 2 or more workers: with one there is nobody to share with or steal from)\n");
+        return;
+    }
+    let shares = uneven_shares(tasks, threads);
+    let share_nothing_pool =
+        builder(threads).steal_policy(StealPolicy::ShareNothing).pin_workers(true).build().unwrap();
+    let stealing_pool = pool(threads);
+    let share_nothing = run_sent_load(&share_nothing_pool, &shares);
+    let stealing = run_sent_load(&stealing_pool, &shares);
+    let cpus = allowed_cpus_per_worker(&share_nothing_pool);
+    let ms = |time: Duration| time.as_secs_f64() * 1e3;
+    println!(
+        "{:>6} {:>6} | {:>13} {:>6} {:>7} {:>12} | {:>8} {:>6} {:>7}",
+        "", "", "share-nothing", "", "", "", "stealing", "", ""
+    );
+    println!(
+        "{:>6} {:>6} | {:>13} {:>6} {:>7} {:>12} | {:>8} {:>6} {:>7}",
+        "worker", "sent", "executed", "stolen", "done ms", "allowed cpus", "executed", "stolen", "done ms"
+    );
+    for (index, sent) in shares.iter().enumerate() {
+        println!(
+            "{:>6} {:>6} | {:>13} {:>6} {:>7.1} {:>12} | {:>8} {:>6} {:>7.1}",
+            index,
+            sent,
+            share_nothing.stats[index].executed,
+            share_nothing.stats[index].stolen,
+            ms(share_nothing.done[index]),
+            cpus[index].as_deref().unwrap_or("?"),
+            stealing.stats[index].executed,
+            stealing.stats[index].stolen,
+            ms(stealing.done[index])
+        );
+    }
+    let stayed =
+        shares.iter().zip(&share_nothing.stats).all(|(&sent, worker)| worker.executed == sent as u64);
+    println!(
+        "\n(done ms: when the worker's last task finished) wall time: share-nothing {:.1} ms, stealing \
+         {:.1} ms; share-nothing ran every task where it was sent: {stayed}",
+        ms(share_nothing.wall),
+        ms(stealing.wall)
+    );
+    if cpus.iter().all(Option::is_some) {
+        println!(
+            "pinning: the API does not report it; allowed cpus read by each worker from \
+             /proc/thread-self/status\n"
+        );
+    } else {
+        println!(
+            "pinning: not observable here (the API does not report it, no /proc/thread-self); \
+             pin_workers is a no-op where the platform has no thread affinity\n"
+        );
+    }
+}
+
+/// What one run of section 9's load came to.
+struct SentLoad {
+    wall: Duration,
+    stats: Vec<WorkerStatistics>,
+    /// Per worker, when the last task it ran finished, from the start of the run.
+    done: Vec<Duration>,
+}
+
+/// Sends `shares[i]` busy tasks to worker `i` of `pool` and waits for them.
+fn run_sent_load(pool: &ThreadPool, shares: &[usize]) -> SentLoad {
+    let done_micros: Arc<[AtomicU64]> = shares.iter().map(|_| AtomicU64::new(0)).collect();
+    let start = Instant::now();
+    send_uneven(pool, shares, || {
+        let done_micros = Arc::clone(&done_micros);
+        Box::new(move || {
+            black_box(spin_work(SHARE_NOTHING_TASK));
+            if let Some(done) = filch_scheduler_core::current_thread_index().and_then(|i| done_micros.get(i))
+            {
+                // Relaxed: read after `wait_idle`, which orders every task's effects before it returns.
+                done.fetch_max(start.elapsed().as_micros() as u64, Ordering::Relaxed);
+            }
+        })
+    });
+    pool.wait_idle();
+    let wall = start.elapsed();
+    let done =
+        done_micros.iter().map(|micros| Duration::from_micros(micros.load(Ordering::Relaxed))).collect();
+    SentLoad { wall, stats: pool.statistics(), done }
+}
+
+/// Each worker's `Cpus_allowed_list` as it reads it from `/proc/thread-self/status` (Linux), in a
+/// task sent to it; `None` where that cannot be read. On a share-nothing pool each task runs on
+/// the worker it was sent to.
+fn allowed_cpus_per_worker(pool: &ThreadPool) -> Vec<Option<String>> {
+    let (send, receive) = std::sync::mpsc::channel();
+    for index in 0..pool.current_num_threads() {
+        let send = send.clone();
+        pool.spawn_to(index, move || {
+            let cpus = std::fs::read_to_string("/proc/thread-self/status").ok().and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+                    .map(|cpus| cpus.trim().to_owned())
+            });
+            send.send((filch_scheduler_core::current_thread_index(), cpus)).unwrap();
+        });
+    }
+    drop(send);
+    let mut cpus = vec![None; pool.current_num_threads()];
+    for (index, allowed) in receive {
+        if let Some(slot) = index.and_then(|index| cpus.get_mut(index)) {
+            *slot = allowed;
+        }
+    }
+    cpus
 }

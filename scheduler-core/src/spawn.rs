@@ -44,7 +44,11 @@ where
 /// connection's buffers): it runs where that data is, unless a worker has nothing else to do.
 /// It is a preference, not a pin: for "this worker and no other" use
 /// [`ThreadPool::spawn_to`](crate::ThreadPool::spawn_to) with
-/// [`StealPolicy::ShareNothing`](crate::StealPolicy::ShareNothing).
+/// [`StealPolicy::ShareNothing`](crate::StealPolicy::ShareNothing). The local queue is the
+/// worker's inbox, the FIFO queue that [`ThreadPool::spawn_to`](crate::ThreadPool::spawn_to)
+/// also fills: a local task waits behind what was sent to that worker before it, and an idle
+/// worker's last look takes from the front. The tour (section 8) measured it keeping fewer
+/// follow-ups home than `spawn` when parents arrive through `spawn_to`.
 /// A panic in it goes to the pool's panic handler.
 ///
 /// ```
