@@ -28,10 +28,7 @@ pub fn spawn<F>(task: F)
 where
     F: FnOnce() + Send + 'static,
 {
-    WorkerThread::with_current(|thread| match thread {
-        Some(thread) => spawn_in(thread.shared(), Target::Anywhere, task),
-        None => spawn_in(&global_pool().shared, Target::Anywhere, task),
-    })
+    spawn_in_current_pool(Target::Anywhere, task);
 }
 
 /// Spawns `task` as a detached task that prefers to stay on the current worker: in the current
@@ -72,10 +69,7 @@ pub fn spawn_local<F>(task: F)
 where
     F: FnOnce() + Send + 'static,
 {
-    WorkerThread::with_current(|thread| match thread {
-        Some(thread) => spawn_in(thread.shared(), Target::Local, task),
-        None => spawn_in(&global_pool().shared, Target::Local, task),
-    })
+    spawn_in_current_pool(Target::Local, task);
 }
 
 /// Spawns `task` as a detached task with a [`Priority`], in the current pool when called from
@@ -95,11 +89,7 @@ pub fn spawn_with_priority<F>(priority: Priority, task: F)
 where
     F: FnOnce() + Send + 'static,
 {
-    let target = Target::with_priority(priority);
-    WorkerThread::with_current(|thread| match thread {
-        Some(thread) => spawn_in(thread.shared(), target, task),
-        None => spawn_in(&global_pool().shared, target, task),
-    })
+    spawn_in_current_pool(Target::with_priority(priority), task);
 }
 
 /// Where a boxed job is queued.
@@ -124,6 +114,17 @@ impl Target {
             Priority::High => Target::High,
         }
     }
+}
+
+/// Spawns into the current worker's pool, or into the global pool from outside every pool.
+fn spawn_in_current_pool<F>(target: Target, task: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    WorkerThread::with_current(|thread| match thread {
+        Some(thread) => spawn_in(thread.shared(), target, task),
+        None => spawn_in(&global_pool().shared, target, task),
+    })
 }
 
 /// Spawns a detached task into the pool of `shared`.
