@@ -12,7 +12,7 @@ use filch_sync::{Arc, CachePadded};
 
 use crate::counting_park::CountingPark;
 use crate::statistics::WorkerCounters;
-use crate::{CoreConfig, Priority, Worker, WorkerStatistics};
+use crate::{CoreConfig, Priority, StealPolicy, Worker, WorkerStatistics};
 
 /// The optional queues, as bits of `Registry::routes`.
 #[derive(Debug, Clone, Copy)]
@@ -240,10 +240,14 @@ impl<T> Registry<T> {
         // Relaxed: the fences order it (above).
         if self.retired[index].load(Ordering::Relaxed) {
             self.hand_on_inbox(index);
-        } else {
-            // Targeted notify (with its fence, against the one in the worker's `prepare`): only
-            // this worker may be the one to run the task, so its wake-up must not be lost.
-            self.sleep.notify(index);
+        } else if !self.sleep.notify(index) && self.config().steal_policy != StealPolicy::ShareNothing {
+            // Targeted notify first (with its fence, against the one in the worker's `prepare`):
+            // under share-nothing only this worker may run the task, so its wake-up must not be
+            // lost. It was awake, so maybe busy with a long task; with stealing any worker may
+            // run what was sent to it (their last look before idling), so wake one of those
+            // unless one is searching. Without this a task sent to a blocked worker waited
+            // while the others slept (`pool_policies.rs` hung 6 times in 300 runs).
+            self.sleep.notify_one();
         }
     }
 
