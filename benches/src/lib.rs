@@ -51,13 +51,19 @@ pub struct Config {
     pub threads: usize,
     /// Fewer samples and smaller workloads, for a smoke run.
     pub quick: bool,
+    /// Row groups to run (`deque`, `scheduler`, ..., the names in [`rows::GROUPS`]); empty: all.
+    pub only: Vec<String>,
 }
 
 impl Config {
-    /// Parses `--threads N` and `--quick`; panics with a usage line on anything else.
+    /// Parses `--threads N`, `--quick` and `--only GROUP[,GROUP..]`; panics with a usage line on
+    /// anything else, and on a group name that [`rows::GROUPS`] does not list.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Config {
-        let mut config =
-            Config { threads: std::thread::available_parallelism().map_or(2, |n| n.get()), quick: false };
+        let mut config = Config {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            quick: false,
+            only: Vec::new(),
+        };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -69,9 +75,20 @@ impl Config {
                         .filter(|&n: &usize| n >= 1)
                         .expect("filch-benches: compare: --threads takes a whole number of at least 1");
                 }
+                "--only" => {
+                    let groups = args.next().expect("filch-benches: compare: --only takes GROUP[,GROUP..]");
+                    for group in groups.split(',') {
+                        assert!(
+                            rows::GROUPS.contains(&group),
+                            "filch-benches: compare: --only: unknown group {group:?}; the groups are {:?}",
+                            rows::GROUPS
+                        );
+                        config.only.push(group.to_owned());
+                    }
+                }
                 other => panic!(
                     "filch-benches: compare: unknown argument {other:?}; \
-                     usage: compare [--threads N] [--quick] [--out DIR]"
+                     usage: compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]"
                 ),
             }
         }
@@ -85,6 +102,11 @@ impl Config {
         } else {
             11
         }
+    }
+
+    /// Whether the rows of `group` run.
+    pub fn runs(&self, group: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|g| g == group)
     }
 
     /// Thread counts to sweep: 1, 2, 4, .. and `threads` itself.
@@ -181,10 +203,25 @@ mod tests {
 
     #[test]
     fn thread_counts_are_powers_of_two_then_the_maximum() {
-        let config = Config { threads: 6, quick: true };
+        let config = Config { threads: 6, quick: true, only: Vec::new() };
         assert_eq!(config.thread_counts(), vec![1, 2, 4, 6]);
-        let config = Config { threads: 1, quick: true };
+        let config = Config { threads: 1, quick: true, only: Vec::new() };
         assert_eq!(config.thread_counts(), vec![1]);
+    }
+
+    #[test]
+    fn only_picks_row_groups_by_name() {
+        let args = |list: &[&str]| list.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
+        let config = Config::from_args(args(&["--only", "deque,sleep", "--quick"]));
+        assert!(config.runs("deque") && config.runs("sleep"));
+        assert!(!config.runs("scheduler"));
+        assert!(Config::from_args(args(&[])).runs("scheduler"));
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown group \"dequeue\"")]
+    fn only_rejects_an_unknown_group() {
+        Config::from_args(["--only".to_string(), "dequeue".to_string()]);
     }
 
     #[test]

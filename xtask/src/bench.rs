@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--threads N] [--quick]`: builds `compare` in release, runs it with
+//! `cargo xtask bench [--threads N] [--quick] [--only GROUP,..]`: builds `compare` in release, runs it with
 //! `--out target/filch-report` and says where the report is.
 
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::command::{cargo, run_streaming};
 use crate::tools::{workspace_root, Toolchain};
 
-const USAGE: &str = "usage: cargo xtask bench [--threads N] [--quick]";
+const USAGE: &str = "usage: cargo xtask bench [--threads N] [--quick] [--only GROUP,..]";
 
 /// Where the report goes, under the workspace root.
 const REPORT_DIR: &str = "target/filch-report";
@@ -42,7 +42,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Accepts `--quick` and `--threads N` with N a whole number of at least 1.
+/// Accepts `--quick`, `--threads N` with N a whole number of at least 1, and `--only GROUPS` (the
+/// group names are `compare`'s to check).
 fn check_args(args: &[String]) -> Result<(), String> {
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -55,6 +56,10 @@ fn check_args(args: &[String]) -> Result<(), String> {
                         "bench: --threads takes a whole number of at least 1, not {value:?}"
                     ));
                 }
+            }
+            "--only" => {
+                args.next()
+                    .ok_or_else(|| format!("bench: --only needs row groups, e.g. deque,injector; {USAGE}"))?;
             }
             other => return Err(format!("bench: unknown argument {other:?}; {USAGE}")),
         }
@@ -83,6 +88,7 @@ mod tests {
     fn threads_and_quick_are_accepted() {
         assert_eq!(check(&[]), Ok(()));
         assert_eq!(check(&["--quick", "--threads", "16"]), Ok(()));
+        assert_eq!(check(&["--only", "scheduler,sleep"]), Ok(()));
     }
 
     #[test]
@@ -90,6 +96,7 @@ mod tests {
         assert!(check(&["--threads"]).unwrap_err().contains("--threads needs a number"));
         assert!(check(&["--threads", "0"]).unwrap_err().contains("at least 1, not \"0\""));
         assert!(check(&["--threads", "two"]).unwrap_err().contains("not \"two\""));
+        assert!(check(&["--only"]).unwrap_err().contains("--only needs row groups"));
         assert!(check(&["--out", "x"]).unwrap_err().contains("unknown argument \"--out\""));
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! - `verify [--ci] [--only TIER,..]`: every verification tier, then a summary table; exits
 //!   non-zero if any tier failed. `--ci` runs the short budgets CI uses.
-//! - `bench [--threads N] [--quick]`: builds and runs the side-by-side `compare` binary, which
-//!   writes `target/filch-report/report.md` (ratios first), `results.csv` and SVG plots.
+//! - `bench [--threads N] [--quick] [--only GROUP,..]`: builds and runs the side-by-side `compare`
+//!   binary (`--only` picks row groups: deque, injector, scheduler, ...), which writes `target/filch-report/report.md` (ratios first), `results.csv` and SVG plots.
 //! - `fuzz <target> [--seconds N]`: one cargo-fuzz target for a bounded time.
 //!
 //! It installs what a fresh machine lacks (nightly components, the thumbv7em target, cargo-fuzz).
@@ -16,7 +16,7 @@ mod tools;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask verify [--ci] [--only TIER,..] | bench [--threads N] [--quick] | fuzz <target> [--seconds N]";
+const USAGE: &str = "usage: cargo xtask verify [--ci] [--only TIER,..] | bench [--threads N] [--quick] [--only GROUP,..] | fuzz <target> [--seconds N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -10,15 +10,25 @@ pub mod scheduler;
 pub mod sleep;
 pub mod victim_policy;
 
-/// Every row, in report order.
+/// The row groups, in report order: the names `compare --only` takes.
+pub const GROUPS: [&str; 7] =
+    ["deque", "deque_bounded", "injector", "scheduler", "victim_policy", "priority", "sleep"];
+
+/// Every row of the groups `config` runs, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
-    let mut rows = Vec::new();
-    rows.extend(deque::rows(config));
-    rows.extend(deque_bounded::rows(config));
-    rows.extend(injector::rows(config));
-    rows.extend(scheduler::rows(config));
-    rows.extend(victim_policy::rows(config));
-    rows.extend(priority::rows(config));
-    rows.extend(sleep::rows(config));
-    rows
+    let groups: [fn(&Config) -> Vec<Comparison>; 7] = [
+        deque::rows,
+        deque_bounded::rows,
+        injector::rows,
+        scheduler::rows,
+        victim_policy::rows,
+        priority::rows,
+        sleep::rows,
+    ];
+    GROUPS
+        .iter()
+        .zip(groups)
+        .filter(|(name, _)| config.runs(name))
+        .flat_map(|(_, rows)| rows(config))
+        .collect()
 }

@@ -28,6 +28,12 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
             peers.compare(config, format!("fib({fib_n}), join per call"), fib_calls(fib_n), |s| s.fib(fib_n)),
         );
         rows.push(peers.compare(config, "tree sum, 1023 nodes".into(), 1023, |s| s.tree_sum(&small)));
+        rows.push(peers.compare(
+            config,
+            format!("tree sum, 1023 nodes, {SMALL_TREES_PER_CALL} trees per install"),
+            1023 * SMALL_TREES_PER_CALL as u64,
+            |s| s.tree_sums(&small, SMALL_TREES_PER_CALL),
+        ));
         rows.push(peers.compare(config, format!("tree sum, {large_nodes} nodes"), large_nodes as u64, |s| {
             s.tree_sum(&large)
         }));
@@ -68,6 +74,11 @@ pub(super) fn large_tree_nodes(config: &Config) -> usize {
     }
 }
 
+/// Small trees summed one after another inside one `install` (one `scope` for chili): the cost
+/// of fine-grained parallel regions started by code already running in the pool, without the
+/// round trip of entering the pool from outside, which the one-tree row pays on every tree.
+const SMALL_TREES_PER_CALL: usize = 1000;
+
 /// The schedulers of one thread count.
 struct Peers {
     threads: usize,
@@ -80,6 +91,8 @@ struct Peers {
 pub(super) trait Workload {
     fn fib(&mut self, n: u64) -> u64;
     fn tree_sum(&mut self, values: &[u64]) -> u64;
+    /// `rounds` tree sums, one after another, inside one entry into the pool; their wrapping sum.
+    fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64;
     fn quicksort(&mut self, unsorted: &[u32]) -> u64;
     /// The number of ways to place `n` queens on an `n` x `n` board.
     fn nqueens(&mut self, n: u32) -> u64;
@@ -140,6 +153,12 @@ pub(super) fn fib_calls(n: u64) -> u64 {
         (a, b) = (b, a + b);
     }
     2 * a - 1
+}
+
+/// `rounds` runs of `tree_sum` added up; `black_box` keeps the compiler from computing the
+/// (pure) sum once and reusing it.
+fn repeated_sums(values: &[u64], rounds: usize, mut tree_sum: impl FnMut(&[u64]) -> u64) -> u64 {
+    (0..rounds).fold(0u64, |total, _| total.wrapping_add(tree_sum(black_box(values))))
 }
 
 /// The values of an implicit complete binary tree (node `i` has children `2i + 1` and `2i + 2`).
@@ -358,6 +377,9 @@ impl Workload for Sequential {
     fn tree_sum(&mut self, values: &[u64]) -> u64 {
         seq::tree((), values, 0)
     }
+    fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64 {
+        repeated_sums(values, rounds, |values| seq::tree((), values, 0))
+    }
     fn quicksort(&mut self, unsorted: &[u32]) -> u64 {
         let mut values = unsorted.to_vec();
         seq::quicksort((), &mut values);
@@ -377,6 +399,9 @@ impl Workload for Filch<'_> {
     }
     fn tree_sum(&mut self, values: &[u64]) -> u64 {
         self.0.install(|| filch_fj::tree((), values, 0))
+    }
+    fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64 {
+        self.0.install(|| repeated_sums(values, rounds, |values| filch_fj::tree((), values, 0)))
     }
     fn quicksort(&mut self, unsorted: &[u32]) -> u64 {
         let mut values = unsorted.to_vec();
@@ -398,6 +423,9 @@ impl Workload for Rayon<'_> {
     fn tree_sum(&mut self, values: &[u64]) -> u64 {
         self.0.install(|| rayon_fj::tree((), values, 0))
     }
+    fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64 {
+        self.0.install(|| repeated_sums(values, rounds, |values| rayon_fj::tree((), values, 0)))
+    }
     fn quicksort(&mut self, unsorted: &[u32]) -> u64 {
         let mut values = unsorted.to_vec();
         self.0.install(|| rayon_fj::quicksort((), &mut values));
@@ -417,6 +445,10 @@ impl Workload for Chili<'_> {
     }
     fn tree_sum(&mut self, values: &[u64]) -> u64 {
         chili_fj::tree(&mut self.0.scope(), values, 0)
+    }
+    fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64 {
+        let scope = &mut self.0.scope();
+        repeated_sums(values, rounds, |values| chili_fj::tree(scope, values, 0))
     }
     fn quicksort(&mut self, unsorted: &[u32]) -> u64 {
         let mut values = unsorted.to_vec();

@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn each_policy_gets_a_row_against_the_default() {
-        let config = Config { threads: 2, quick: true };
+        let config = Config { threads: 2, quick: true, only: Vec::new() };
         let pools = Pools::new(2);
         let rows = pools.compare(&config, "fib(10)", scheduler::fib_calls(10), |s| s.fib(10));
         let names: Vec<&str> = rows.iter().map(|row| row.workload.as_str()).collect();
