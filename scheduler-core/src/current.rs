@@ -37,7 +37,7 @@ fn model_table() -> std::sync::MutexGuard<'static, Vec<(ModelThread, Pointer)>> 
 }
 
 /// The current thread's worker pointer (null outside every pool). Inlined: every join reads it.
-#[inline]
+#[inline(always)]
 pub(crate) fn get() -> *const () {
     if MODEL_THREADS {
         let me = (std::thread::current().id(), thread::current().id());

@@ -63,6 +63,23 @@ where
     RA: Send,
     RB: Send,
 {
+    if !MODEL_THREADS && thread.worker().registry().num_workers() == 1 {
+        join_alone(a, b)
+    } else {
+        join_with_others(thread, a, b)
+    }
+}
+
+/// `join` on a pool where other workers could take `b`. Not inlined into [`join_on`], so that
+/// the one-worker path does not pay for this one's stack frame.
+#[inline(never)]
+fn join_with_others<A, B, RA, RB>(thread: &WorkerThread<'_>, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
     let job_b = StackJob::new(Latch::new(thread.index()), |_migrated| b());
     // SAFETY: `job_b` stays in this frame until its `JobRef`, if it was ever queued, is popped
     // back or its latch is set. Eagerly it is queued at once and `pop_back_or_wait` ends in one
@@ -89,6 +106,26 @@ where
         };
         (result_a, result_b)
     };
+    both(result_a, result_b)
+}
+
+/// `join` on a pool of one worker, where no thief could take `b`: `a`, then `b`, as plain calls
+/// (a join that starts while the pool has one worker keeps `b` even if the pool grows meanwhile;
+/// the joins inside `a` see the new workers).
+#[inline]
+fn join_alone<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    let result_a = panic::catch_unwind(AssertUnwindSafe(a));
+    let result_b = panic::catch_unwind(AssertUnwindSafe(b));
+    both(result_a, result_b)
+}
+
+/// Both results, or the panic of `a` (else of `b`) resumed.
+#[inline]
+fn both<RA, RB>(result_a: Result<RA, Panic>, result_b: Result<RB, Panic>) -> (RA, RB) {
     match (result_a, result_b) {
         (Err(panic), _) | (Ok(_), Err(panic)) => panic::resume_unwind(panic),
         (Ok(a), Ok(b)) => (a, b),
@@ -97,7 +134,7 @@ where
 
 /// Publishes the oldest unpublished join on this thread if a thief could use it now: the frame
 /// just linked is the first join of its task, or some worker is idle while nothing of ours is
-/// queued. Never on a pool of one worker, where nobody could steal it.
+/// queued. (`join_on` never gets here on a pool of one worker, where nobody could steal it.)
 #[inline]
 fn offer_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
     let registry = thread.worker().registry();
@@ -108,7 +145,7 @@ fn offer_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
         let (sleepy, searching) = registry.sleep().sleepy_and_searching();
         (sleepy | searching) != 0 && registry.stealers()[thread.index()].is_empty()
     };
-    if wanted && registry.num_workers() > 1 {
+    if wanted {
         publish_oldest(thread, linked);
     }
 }

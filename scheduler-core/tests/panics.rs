@@ -26,20 +26,23 @@ fn still_works(pool: &ThreadPool) {
 
 #[test]
 fn panic_in_a_propagates_after_b_finished() {
-    let pool = pool(2);
-    let b_done = AtomicBool::new(false);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        pool.join(
-            || panic!("a failed"),
-            || {
-                std::thread::sleep(Duration::from_millis(20));
-                b_done.store(true, Ordering::SeqCst);
-            },
-        )
-    }));
-    assert_eq!(message(result.unwrap_err()), "a failed");
-    assert!(b_done.load(Ordering::SeqCst), "b finished before the panic reached the caller");
-    still_works(&pool);
+    // One worker takes the path where `b` is never offered to anyone; two, the lazy one.
+    for threads in [1, 2] {
+        let pool = pool(threads);
+        let b_done = AtomicBool::new(false);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.join(
+                || panic!("a failed"),
+                || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    b_done.store(true, Ordering::SeqCst);
+                },
+            )
+        }));
+        assert_eq!(message(result.unwrap_err()), "a failed");
+        assert!(b_done.load(Ordering::SeqCst), "b finished before the panic reached the caller");
+        still_works(&pool);
+    }
 }
 
 #[test]
@@ -88,10 +91,12 @@ fn panic_in_a_stolen_b_propagates() {
 
 #[test]
 fn when_both_sides_panic_a_wins() {
-    let pool = pool(2);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| pool.join(|| panic!("a"), || panic!("b"))));
-    assert_eq!(message(result.unwrap_err()), "a");
-    still_works(&pool);
+    for threads in [1, 2] {
+        let pool = pool(threads);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| pool.join(|| panic!("a"), || panic!("b"))));
+        assert_eq!(message(result.unwrap_err()), "a");
+        still_works(&pool);
+    }
 }
 
 #[test]

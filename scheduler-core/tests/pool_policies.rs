@@ -178,6 +178,46 @@ fn resize_to_zero_or_above_max_is_an_error_and_changes_nothing() {
     assert_eq!(pool.join(|| 1, || 2), (1, 2));
 }
 
+/// Leaves of a complete join tree `depth` deep, each sleeping a little and recording its worker.
+fn sleeping_leaves(depth: u32, ran_on: &std::sync::Mutex<Vec<usize>>) {
+    if depth == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        ran_on.lock().unwrap().push(current_thread_index().unwrap());
+        return;
+    }
+    filch_scheduler_core::join(|| sleeping_leaves(depth - 1, ran_on), || sleeping_leaves(depth - 1, ran_on));
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "timing: waits for a new worker to steal")]
+fn joins_inside_a_join_begun_on_one_worker_reach_workers_added_meanwhile() {
+    let pool = ThreadPoolBuilder::new().num_threads(1).max_threads(2).build().unwrap();
+    let (started_send, started) = mpsc::channel();
+    let (resized_send, resized) = mpsc::channel::<()>();
+    let ran_on = std::sync::Mutex::new(Vec::new());
+    let (pool_ref, ran_on_ref) = (&pool, &ran_on);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // The outer join starts while the pool has one worker, so it keeps its `b`; the joins
+            // inside `a` start after the resize and must be offered to the new worker.
+            pool_ref.join(
+                move || {
+                    started_send.send(()).unwrap();
+                    resized.recv().unwrap();
+                    sleeping_leaves(5, ran_on_ref);
+                },
+                || (),
+            );
+        });
+        started.recv().unwrap();
+        pool.resize(2).unwrap();
+        resized_send.send(()).unwrap();
+    });
+    let ran_on = ran_on.into_inner().unwrap();
+    assert_eq!(ran_on.len(), 32);
+    assert!(ran_on.contains(&0) && ran_on.contains(&1), "the added worker ran no leaf: {ran_on:?}");
+}
+
 #[test]
 fn resize_from_a_worker_of_the_pool_is_an_error() {
     let pool = ThreadPoolBuilder::new().num_threads(2).max_threads(3).build().unwrap();
