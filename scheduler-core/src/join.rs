@@ -6,7 +6,7 @@ use filch_sleep::Latch;
 use filch_sync::MODEL_THREADS;
 
 use crate::global::global_pool;
-use crate::pending_join::{Linked, PendingJoin, Segment};
+use crate::pending_join::Linked;
 use crate::stack_job::{Panic, StackJob};
 use crate::worker_thread::WorkerThread;
 
@@ -56,6 +56,7 @@ where
 }
 
 /// `join` on a known worker thread.
+#[inline]
 pub(crate) fn join_on<A, B, RA, RB>(thread: &WorkerThread<'_>, a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -84,22 +85,21 @@ where
     // SAFETY: `job_b` stays in this frame until its `JobRef`, if it was ever queued, is popped
     // back or its latch is set. Eagerly it is queued at once and `pop_back_or_wait` ends in one
     // of those. Lazily it reaches a queue only through `take_oldest_unpublished` while its frame
-    // is linked, and a frame that finds itself published takes `pop_back_or_wait` too; a frame
-    // never published drops the unqueued `JobRef` with `pending`, before `job_b`. `a`'s panic is
-    // caught, so no path skips this.
+    // is linked, and a frame that finds itself published takes `pop_back_or_wait` too; the copy
+    // a frame never published leaves on the stack of pending joins is never read again (it lies
+    // at or above the stack's depth). `a`'s panic is caught, so no path skips this.
     let job_ref = unsafe { job_b.as_job_ref() };
     let (result_a, result_b) = if MODEL_THREADS {
         thread.worker().push(job_ref);
         let result_a = panic::catch_unwind(AssertUnwindSafe(a));
         (result_a, pop_back_or_wait(thread, &job_b))
     } else {
-        let pending = PendingJoin::new(job_ref);
-        let linked = pending.link();
+        let linked = thread.pending_joins().link(job_ref);
         offer_oldest(thread, &linked);
         let result_a = panic::catch_unwind(AssertUnwindSafe(a));
         let result_b = if linked.unlink() {
-            // Other tasks run here while `b` is away: they start a fresh stack of joins.
-            let _segment = Segment::start();
+            // Other tasks run here while `b` is away: they start a fresh segment of joins.
+            let _segment = thread.pending_joins().start_segment();
             pop_back_or_wait(thread, &job_b)
         } else {
             job_b.run_inline()

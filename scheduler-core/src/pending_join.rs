@@ -1,38 +1,39 @@
-//! `PendingJoin`: a join whose first half is running, on its thread's stack of pending joins —
-//! the bookkeeping behind `join`'s lazy publication of its second half.
+//! `PendingJoins`: a worker's stack of joins whose first half is running — the bookkeeping behind
+//! `join`'s lazy publication of its second half.
 //!
 //! # Why lazy
 //! An eager `join` pushes `B` on the deque and pops it back: on the native backend that is most
 //! of a fine-grained join's cost (the deque's fence and atomics, the wake hint), paid on every
 //! join although almost no `B` is ever stolen. Heartbeat scheduling (Acar, Charguéraud, Guatto,
 //! Rainey, Sieczkowski, PLDI 2018) keeps `B` private and makes only some joins stealable: the
-//! *oldest* pending one on a thread, because it stands for the most work. Here a join links a
-//! `PendingJoin` (in its own stack frame, no allocation) on a per-thread intrusive stack; nothing
-//! is shared until the join decides to publish, and then it publishes the oldest unpublished
-//! frame by pushing its `JobRef` on the worker's deque, exactly as the eager join pushes its own.
+//! *oldest* pending one on a thread, because it stands for the most work. Here a join records
+//! the `JobRef` of its `B` (whose `StackJob` stays in the join's frame, no allocation) on its
+//! worker's stack of pending joins; nothing is shared until a join decides to publish, and then it
+//! publishes the oldest unpublished job by pushing it on the worker's deque, exactly as the eager
+//! join pushes its own.
 //! Thieves, latches and `help_until` are unchanged: a published frame is an eager join from then
 //! on.
 //!
 //! # The stack
-//! Per thread: `newest` (top) and `oldest_unpublished`. Each frame knows its `older` neighbour
-//! (set when linked) and its `newer` one (set when one is linked above it, cleared when that one
-//! unlinks), so the published frames form a bottom prefix and the unpublished ones the rest:
-//! publishing takes `oldest_unpublished`'s job and advances the pointer to its `newer`; linking
-//! a frame with nothing unpublished makes it the oldest unpublished; unlinking the top frame
-//! clears `oldest_unpublished` if it pointed there. A thread-local (const-initialised `Cell`s, no
-//! destructor) rather than a field of the worker context: the join already runs on its worker
-//! thread, and a thread is a worker of at most one pool at a time (`run_as_current` asserts it),
-//! so one stack per OS thread is one stack per worker and no frame can be seen by another pool.
-//! The model backends never touch it (`join` takes the eager path there, where all model
-//! threads share one OS thread).
+//! An array of the first [`RECORDED`] pending jobs by depth, and three counts: `depth` (pending
+//! joins linked, also those past the array), `published` (the jobs below it are published, or
+//! hidden by a segment) and `base` (the bottom of the current segment). Linking stores the job at
+//! `depth` and bumps it; publishing takes the job at `published` and bumps that; unlinking the top
+//! frame sets `depth` to its index and lowers `published` to it if it was above. A join deeper
+//! than `RECORDED` is never published, so a stack of more than 64 joins whose 64 oldest are all
+//! published offers no more work until those end: parallelism lost in a pathological shape,
+//! never correctness. Slots at or above `depth` keep stale jobs that nothing reads. The stack is
+//! a field of the worker's `WorkerThread`, which only its own thread touches (`Cell`s): the join
+//! already has it in hand, so there is no thread-local lookup. The model backends never touch it
+//! (`join` takes the eager path there).
 //!
 //! # Invariants
 //! 1. A linked frame is live: it is borrowed by the [`Linked`] guard that links it, whose drop
 //!    unlinks it on every path (`A` is run under `catch_unwind` anyway), and guards nest with the
 //!    call stack, so frames unlink in LIFO order and the top frame is always the one unlinking.
-//! 2. Published frames are a bottom prefix. Linking adds an unpublished frame on top; publishing
-//!    takes the oldest unpublished; unlinking removes the top. So when a frame unlinks, it was
-//!    published exactly when `oldest_unpublished` is not it (then it is null): no flag needed.
+//! 2. Published frames are a bottom prefix (`..published`). Linking adds an unpublished frame on
+//!    top; publishing takes the oldest unpublished; unlinking removes the top. So a frame was
+//!    published exactly when its index is below `published`: no flag needed.
 //! 3. Within a thread, jobs are published in stack order (older frame first), so a published
 //!    frame that pops at its end finds its own job or something older than it, or an unrelated
 //!    job its `A` left behind (a spawn), which the eager join already handles by running it.
@@ -40,8 +41,9 @@
 //! # Helping
 //! A published join whose `B` was stolen runs other jobs (`help_until`) while it waits. Those
 //! jobs are separate tasks; they run inside a [`Segment`]: the frames below are hidden (all of
-//! them are published, by invariant 2, since the waiting frame was), so the helper's own joins
-//! start a fresh stack whose bottom frame is a *segment root*, and restore the stack when done.
+//! them are published, by invariant 2, since the waiting frame was: `published == depth`), so the
+//! helper's own joins start a fresh segment above them whose bottom frame is a *segment root*, and
+//! the old `base` comes back when it ends.
 //! A segment root is published at once (on a pool with more than one worker): it is the oldest,
 //! biggest piece of a task, one push per task rather than per join, and it keeps the common
 //! pattern "the first join of a job offers its second half" (`ThreadPool::join`, a stolen job's
@@ -72,143 +74,198 @@
 //! waiting for `b` without joining again; `join`'s documentation says so.
 
 use core::cell::Cell;
-use core::ptr;
 
 use crate::job_ref::JobRef;
 
-/// One thread's stack of pending joins.
-struct Stack {
-    /// The top frame (null: no join pending in the current segment).
-    newest: Cell<*const PendingJoin>,
-    /// The oldest frame whose job is not published (null: all published, or none linked).
-    oldest_unpublished: Cell<*const PendingJoin>,
+/// How many pending joins per worker are recorded, so can be published (the oldest ones).
+pub(crate) const RECORDED: usize = 64;
+
+/// One worker's stack of pending joins (see the module documentation).
+pub(crate) struct PendingJoins {
+    /// The jobs of the recorded frames by depth; `published..depth` hold unpublished ones.
+    jobs: [Cell<Option<JobRef>>; RECORDED],
+    /// Frames linked, including those past `RECORDED`.
+    depth: Cell<usize>,
+    /// The frames below this index are published (or below the current segment).
+    published: Cell<usize>,
+    /// The index of the current segment's root.
+    base: Cell<usize>,
 }
 
-std::thread_local! {
-    static STACK: Stack = const {
-        Stack { newest: Cell::new(ptr::null()), oldest_unpublished: Cell::new(ptr::null()) }
-    };
-}
-
-/// A join whose `A` is running: its `B` as a queue item until published, and its neighbours on
-/// the thread's stack. Lives in `join`'s frame; [`link`](PendingJoin::link) puts it on the stack.
-pub(crate) struct PendingJoin {
-    /// `B`, until it is published (taken and pushed on the deque).
-    job: Cell<Option<JobRef>>,
-    older: Cell<*const PendingJoin>,
-    newer: Cell<*const PendingJoin>,
-}
-
-impl PendingJoin {
-    /// A frame for `job`, not yet linked.
-    #[inline]
-    pub(crate) fn new(job: JobRef) -> Self {
-        Self { job: Cell::new(Some(job)), older: Cell::new(ptr::null()), newer: Cell::new(ptr::null()) }
+impl PendingJoins {
+    /// An empty stack.
+    pub(crate) fn new() -> Self {
+        Self {
+            jobs: [const { Cell::new(None) }; RECORDED],
+            depth: Cell::new(0),
+            published: Cell::new(0),
+            base: Cell::new(0),
+        }
     }
 
-    /// Links this frame on top of the current thread's stack until the guard drops.
+    /// Links a frame whose unpublished `B` is `job` on top of the stack until the guard drops.
     #[inline]
-    pub(crate) fn link(&self) -> Linked<'_> {
-        let this = ptr::from_ref(self);
-        STACK.with(|stack| {
-            let older = stack.newest.get();
-            self.older.set(older);
-            // SAFETY: a linked frame is live (invariant 1: its guard is further down this thread's
-            // call stack); only shared references to frames exist, and we write through a `Cell`.
-            if let Some(older) = unsafe { older.as_ref() } {
-                older.newer.set(this);
-            }
-            stack.newest.set(this);
-            if stack.oldest_unpublished.get().is_null() {
-                stack.oldest_unpublished.set(this);
-            }
-        });
-        Linked { frame: self }
+    pub(crate) fn link(&self, job: JobRef) -> Linked<'_> {
+        let index = self.depth.get();
+        if let Some(slot) = self.jobs.get(index) {
+            slot.set(Some(job));
+        }
+        self.depth.set(index + 1);
+        Linked { stack: self, index }
+    }
+
+    /// Starts a fresh segment (see "Helping" above); dropping the guard ends it.
+    pub(crate) fn start_segment(&self) -> Segment<'_> {
+        let depth = self.depth.get();
+        debug_assert_eq!(
+            self.published.get(),
+            depth,
+            "filch-scheduler-core: join: a segment starts above an unpublished join"
+        );
+        Segment { stack: self, base: self.base.replace(depth) }
     }
 }
 
-/// A [`PendingJoin`] linked on the current thread's stack; dropping it unlinks the frame.
+/// A frame linked on its worker's stack; dropping it unlinks the frame.
 pub(crate) struct Linked<'a> {
-    frame: &'a PendingJoin,
+    stack: &'a PendingJoins,
+    index: usize,
 }
 
 impl Linked<'_> {
     /// Whether this frame is the bottom of the current segment: the first join of a task.
     #[inline]
     pub(crate) fn is_segment_root(&self) -> bool {
-        self.frame.older.get().is_null()
+        self.index == self.stack.base.get()
     }
 
-    /// Takes the job of the oldest unpublished frame on this thread's stack (this one, or one
-    /// below it in the segment), for the caller to push; `None` if every frame is published.
+    /// Takes the job of the oldest unpublished frame in this segment (this one, or one below it),
+    /// for the caller to push; `None` if every recorded frame is published.
     pub(crate) fn take_oldest_unpublished(&self) -> Option<JobRef> {
-        STACK.with(|stack| {
-            // SAFETY: a linked frame is live (invariant 1); shared references and `Cell`s only.
-            let oldest = unsafe { stack.oldest_unpublished.get().as_ref() }?;
-            stack.oldest_unpublished.set(oldest.newer.get());
-            oldest.job.take()
-        })
+        let stack = self.stack;
+        let oldest = stack.published.get();
+        if oldest >= stack.depth.get() {
+            return None;
+        }
+        let job = stack.jobs.get(oldest)?.take();
+        stack.published.set(oldest + 1);
+        job
     }
 
     /// Unlinks the frame and says whether its job was published meanwhile.
     #[inline]
     pub(crate) fn unlink(self) -> bool {
-        // This frame is the top (invariant 1), so it is unpublished exactly when some frame is
-        // (invariant 2).
-        let published = STACK.with(|stack| stack.oldest_unpublished.get().is_null());
-        drop(self);
-        published
+        // Invariant 2: published exactly when below `published`.
+        self.index < self.stack.published.get()
     }
 }
 
 impl Drop for Linked<'_> {
     #[inline]
     fn drop(&mut self) {
-        let this = ptr::from_ref(self.frame);
-        STACK.with(|stack| {
-            debug_assert!(
-                ptr::eq(stack.newest.get(), this),
-                "filch-scheduler-core: join: pending joins unlinked out of order"
-            );
-            let older = self.frame.older.get();
-            stack.newest.set(older);
-            // SAFETY: a linked frame is live (invariant 1); shared references and `Cell`s only.
-            if let Some(older) = unsafe { older.as_ref() } {
-                older.newer.set(ptr::null());
-            }
-            if ptr::eq(stack.oldest_unpublished.get(), this) {
-                stack.oldest_unpublished.set(ptr::null());
-            }
-        });
+        let stack = self.stack;
+        debug_assert_eq!(
+            stack.depth.get(),
+            self.index + 1,
+            "filch-scheduler-core: join: pending joins unlinked out of order"
+        );
+        stack.depth.set(self.index);
+        if stack.published.get() > self.index {
+            stack.published.set(self.index);
+        }
     }
 }
 
-/// While it lives, the current thread's pending joins are hidden and its joins start a fresh
-/// stack (see "Helping" above); dropping it restores them.
-pub(crate) struct Segment {
-    newest: *const PendingJoin,
-    oldest_unpublished: *const PendingJoin,
+/// While it lives, the worker's pending joins are hidden and its joins start a fresh segment
+/// (see "Helping" above); dropping it restores the segment below.
+pub(crate) struct Segment<'a> {
+    stack: &'a PendingJoins,
+    /// The base of the segment below.
+    base: usize,
 }
 
-impl Segment {
-    /// Starts a fresh segment.
-    pub(crate) fn start() -> Self {
-        STACK.with(|stack| Self {
-            newest: stack.newest.replace(ptr::null()),
-            oldest_unpublished: stack.oldest_unpublished.replace(ptr::null()),
-        })
-    }
-}
-
-impl Drop for Segment {
+impl Drop for Segment<'_> {
     fn drop(&mut self) {
-        STACK.with(|stack| {
-            debug_assert!(
-                stack.newest.get().is_null(),
-                "filch-scheduler-core: join: a segment ended with joins still pending"
-            );
-            stack.newest.set(self.newest);
-            stack.oldest_unpublished.set(self.oldest_unpublished);
-        });
+        debug_assert_eq!(
+            self.stack.depth.get(),
+            self.stack.base.get(),
+            "filch-scheduler-core: join: a segment ended with joins still pending"
+        );
+        self.stack.base.set(self.base);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::ptr::NonNull;
+
+    use super::*;
+    use crate::worker_thread::WorkerThread;
+
+    /// Never runs: the tests only move job references around.
+    unsafe fn never(_: NonNull<()>, _: &WorkerThread<'_>) {
+        unreachable!("a test job ran");
+    }
+
+    /// A job whose pointer says which frame it belongs to (never dereferenced).
+    fn job(frame: &u8) -> JobRef {
+        // SAFETY: the job is never executed.
+        unsafe { JobRef::new(NonNull::from(frame).cast(), never) }
+    }
+
+    fn is(job: Option<JobRef>, frame: &u8) -> bool {
+        job.is_some_and(|job| job.is(NonNull::from(frame).cast()))
+    }
+
+    #[test]
+    fn the_oldest_frames_are_published_first_and_unlinking_reports_it() {
+        let frames = [0u8; 3];
+        let stack = PendingJoins::new();
+        let bottom = stack.link(job(&frames[0]));
+        let middle = stack.link(job(&frames[1]));
+        assert!(bottom.is_segment_root() && !middle.is_segment_root());
+        assert!(is(middle.take_oldest_unpublished(), &frames[0]), "the bottom frame goes first");
+        let top = stack.link(job(&frames[2]));
+        assert!(is(top.take_oldest_unpublished(), &frames[1]));
+        assert!(!top.unlink(), "the top frame was never published");
+        assert!(middle.unlink() && bottom.unlink());
+        // Everything unlinked: a new frame is the root again, and unpublished.
+        let again = stack.link(job(&frames[2]));
+        assert!(again.is_segment_root());
+        assert!(is(again.take_oldest_unpublished(), &frames[2]));
+        assert!(again.take_oldest_unpublished().is_none(), "nothing left to publish");
+    }
+
+    #[test]
+    fn frames_past_the_recorded_depth_are_never_published() {
+        let frames = [0u8; RECORDED + 2];
+        let stack = PendingJoins::new();
+        let mut linked: Vec<_> = frames.iter().map(|frame| stack.link(job(frame))).collect();
+        for frame in &frames[..RECORDED] {
+            assert!(is(linked[0].take_oldest_unpublished(), frame));
+        }
+        assert!(linked.last().unwrap().take_oldest_unpublished().is_none());
+        while let Some(top) = linked.pop() {
+            assert_eq!(top.unlink(), linked.len() < RECORDED, "frame {}", linked.len());
+        }
+    }
+
+    #[test]
+    fn a_segment_hides_the_frames_below_and_gives_them_back() {
+        let frames = [0u8; 3];
+        let stack = PendingJoins::new();
+        let waiting = stack.link(job(&frames[0]));
+        assert!(is(waiting.take_oldest_unpublished(), &frames[0]));
+        {
+            let _segment = stack.start_segment();
+            let helper = stack.link(job(&frames[1]));
+            assert!(helper.is_segment_root(), "a helped task's first join is a segment root");
+            assert!(is(helper.take_oldest_unpublished(), &frames[1]), "not the hidden frame below");
+            assert!(helper.unlink());
+        }
+        assert!(waiting.is_segment_root(), "the old segment is back");
+        let above = stack.link(job(&frames[2]));
+        assert!(is(above.take_oldest_unpublished(), &frames[2]));
+        assert!(above.unlink() && waiting.unlink());
     }
 }

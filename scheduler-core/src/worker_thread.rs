@@ -6,6 +6,7 @@ use filch_sync::Arc;
 
 use crate::current;
 use crate::job_ref::JobRef;
+use crate::pending_join::PendingJoins;
 use crate::shared::Shared;
 use crate::Worker;
 
@@ -14,11 +15,17 @@ use crate::Worker;
 pub(crate) struct WorkerThread<'a> {
     worker: Worker<'a, JobRef>,
     shared: &'a Arc<Shared>,
+    /// This thread's joins whose `A` is running (`join`'s lazy publication).
+    pending_joins: PendingJoins,
 }
 
 impl<'a> WorkerThread<'a> {
     pub(crate) fn new(worker: Worker<'a, JobRef>, shared: &'a Arc<Shared>) -> Self {
-        Self { worker, shared }
+        Self { worker, shared, pending_joins: PendingJoins::new() }
+    }
+
+    pub(crate) fn pending_joins(&self) -> &PendingJoins {
+        &self.pending_joins
     }
 
     pub(crate) fn worker(&self) -> &Worker<'a, JobRef> {
