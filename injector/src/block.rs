@@ -50,6 +50,24 @@ pub(crate) struct Slot<T> {
     state: AtomicUsize,
 }
 
+impl<T> Slot<T> {
+    /// Waits (out of line: a consumer rarely gets ahead of its producer) until the slot's producer
+    /// is done; returns the state it left.
+    #[cold]
+    #[inline(never)]
+    fn wait_written(&self) -> usize {
+        let backoff = Backoff::new();
+        loop {
+            backoff.snooze();
+            // Acquire: as in `Block::take`.
+            let state = self.state.load(Ordering::Acquire);
+            if state & WRITE != 0 {
+                return state;
+            }
+        }
+    }
+}
+
 /// `BLOCK_CAP` slots, the link to the next block, and how many slots no consumer has finished.
 pub(crate) struct Block<T> {
     next: AtomicPtr<Block<T>>,
@@ -193,15 +211,11 @@ impl<T> Block<T> {
     pub(crate) unsafe fn take(this: NonNull<Block<T>>, offset: usize) -> Option<T> {
         // SAFETY: the block cannot be freed before the caller releases its run, so it is live.
         let slot = unsafe { &this.as_ref().slots[offset] };
-        let backoff = Backoff::new();
-        let state = loop {
-            // Acquire: pairs with the Release RMW in `write`/`skip`, making the value visible.
-            let state = slot.state.load(Ordering::Acquire);
-            if state & WRITE != 0 {
-                break state;
-            }
-            backoff.snooze();
-        };
+        // Acquire: pairs with the Release store in `write`/`skip`, making the value visible.
+        let mut state = slot.state.load(Ordering::Acquire);
+        if state & WRITE == 0 {
+            state = slot.wait_written();
+        }
         if state & SKIP == 0 {
             // SAFETY: `WRITE` without `SKIP` means the producer moved a value in, and our claim
             // makes us its only reader; it is moved out exactly once, here.

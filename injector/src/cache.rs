@@ -29,8 +29,12 @@ impl<T> BlockCache<T> {
 
     /// Resets `block` and keeps it as the spare; the spare it replaces (if any) is freed.
     ///
+    /// Out of line: it runs once per block, and keeps the steal path small.
+    ///
     /// # Safety
     /// The caller owns `block` outright: no thread will touch it through any old pointer.
+    #[cold]
+    #[inline(never)]
     pub(crate) unsafe fn recycle(&self, block: NonNull<Block<T>>) {
         // SAFETY: the caller owns the block.
         unsafe { block.as_ref() }.reset();

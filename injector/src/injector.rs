@@ -12,7 +12,7 @@ use crate::block::{Block, BLOCK_CAP, LAP};
 use crate::cache::BlockCache;
 use crate::reservation::Reservation;
 use crate::stolen_run::StolenRun;
-use crate::tail::Tail;
+use crate::tail::{Claim, Tail};
 
 /// How many items `steal_batch` and `steal_batch_and_pop` move at most.
 pub const MAX_BATCH: usize = 32;
@@ -133,7 +133,10 @@ impl<T> Injector<T> {
     /// assert_eq!(injector.steal(), Steal::Success('a'));
     /// ```
     pub fn push(&self, item: T) {
-        self.reserve(1).fill(item);
+        let claim = self.tail.claim_one(&self.cache);
+        // SAFETY: the claim moved the tail over slot `claim.start` of `claim.block`, so we are its
+        // only producer, and it is unwritten, so its consumer has not released it: the block is live.
+        unsafe { claim.block.as_ref().write(claim.start, item) };
     }
 
     /// Pushes every item of `items` at the back, in order, claiming as many slots at once as the
@@ -173,8 +176,18 @@ impl<T> Injector<T> {
         unsafe { Reservation::new(claim.block, claim.start, claim.end) }
     }
 
-    /// Claims between 1 and `limit` slots at the head, all in one block.
-    fn claim(&self, limit: usize) -> Result<StolenRun<'_, T>, Miss> {
+    /// Claims between 1 and `limit` slots at the head, all in one block, as a run that takes and
+    /// releases them.
+    fn claim_run(&self, limit: usize) -> Result<StolenRun<'_, T>, Miss> {
+        let claim = self.claim(limit)?;
+        // SAFETY: our claim moved the head over exactly `claim.start..claim.end` of `claim.block`.
+        Ok(unsafe { StolenRun::new(claim.block, claim.start, claim.end, &self.cache) })
+    }
+
+    /// Claims between 1 and `limit` slots at the head, all in one block. The caller takes every
+    /// claimed slot (`Block::take`) and then releases them (`Block::release_run`).
+    #[inline]
+    fn claim(&self, limit: usize) -> Result<Claim<T>, Miss> {
         // Acquire: pairs with the Release store of the word in `advance_head`, so the block we
         // load below is this lap's.
         let word = self.head.index.load(Ordering::Acquire);
@@ -231,14 +244,15 @@ impl<T> Injector<T> {
                 if offset + count == BLOCK_CAP {
                     self.advance_head(block, head + count);
                 }
-                // SAFETY: our claim moved the head over exactly `offset..offset + count`.
-                Ok(unsafe { StolenRun::new(block, offset, offset + count, &self.cache) })
+                Ok(Claim { block, start: offset, end: offset + count })
             }
             Err(_) => Err(Miss::Retry),
         }
     }
 
     /// Moves the head from the fully claimed `block` (its position at `full`) to the next block.
+    #[cold]
+    #[inline(never)]
     fn advance_head(&self, block: NonNull<Block<T>>, full: usize) {
         // SAFETY: we claimed the block's last slot and have not taken it, so the block is live.
         let next = unsafe { block.as_ref() }.wait_next();
@@ -265,9 +279,19 @@ impl<T> Injector<T> {
     /// assert_eq!(injector.steal(), Steal::Success(5));
     /// ```
     pub fn steal(&self) -> Steal<T> {
+        // One slot, taken and released here rather than through a `StolenRun`: the single steal
+        // is the hot path of a scheduler's injector, and this keeps it free of the run's loops.
         match self.claim(1) {
-            // A run of one slot that a short batch push skipped yields nothing: report the race.
-            Ok(mut run) => run.next().map_or(Steal::Retry, Steal::Success),
+            Ok(claim) => {
+                // SAFETY: our claim gave us slot `claim.start` of `claim.block`; not taken, and
+                // not released until below.
+                let item = unsafe { Block::take(claim.block, claim.start) };
+                // SAFETY: we claimed one slot and took it just above; we do not touch the block
+                // again. (`take` does not panic, so no slot is left unreleased on unwinding.)
+                unsafe { Block::release_run(claim.block, 1, &self.cache) };
+                // A slot that a short batch push skipped yields nothing: report the race.
+                item.map_or(Steal::Retry, Steal::Success)
+            }
             Err(miss) => miss.into_steal(),
         }
     }
@@ -293,7 +317,7 @@ impl<T> Injector<T> {
     /// ```
     pub fn steal_batch_with_limit_into(&self, limit: usize, mut sink: impl FnMut(T)) -> Steal<usize> {
         assert!(limit >= 1, "filch-injector: steal_batch_with_limit_into: limit must be at least 1");
-        let mut run = match self.claim(limit) {
+        let mut run = match self.claim_run(limit) {
             Ok(run) => run,
             Err(miss) => return miss.into_steal(),
         };
@@ -307,7 +331,7 @@ impl<T> Injector<T> {
             if taken == limit || !reaches_block_end {
                 break;
             }
-            match self.claim(limit - taken) {
+            match self.claim_run(limit - taken) {
                 Ok(next) => run = next,
                 Err(_) => break,
             }

@@ -36,7 +36,7 @@ const OFFSET_MASK: usize = OFFSET_FIELD << OFFSET_SHIFT;
 /// One claimed slot, as an addend to the tail word.
 const ONE_SLOT: usize = 1 << OFFSET_SHIFT;
 
-/// A successful claim on the tail: `start..end` of `block`.
+/// A successful claim, on the tail or on the head: slots `start..end` of `block`.
 pub(crate) struct Claim<T> {
     pub(crate) block: NonNull<Block<T>>,
     pub(crate) start: usize,
@@ -87,9 +87,52 @@ impl<T> Tail<T> {
         Tail { word: AtomicUsize::new(pack(first, 0)), lap: AtomicUsize::new(0), _blocks: PhantomData }
     }
 
-    /// Claims between 1 and `wanted` slots, all in one block. `wanted == 1` (every `push`) is one
-    /// fetch-and-add; a run is one CAS, so that an overshooting claim never adds more than 1 to a
-    /// full block's offset (the bound on the offset field, `DESIGN.md`).
+    /// Claims one slot (every `push`): what `claim(1, ..)` does, with the common case (a free slot
+    /// that does not fill the block) small enough to inline without a stack frame; a claim that
+    /// fills the block, or finds it full, goes out of line.
+    #[inline]
+    pub(crate) fn claim_one(&self, cache: &BlockCache<T>) -> Claim<T> {
+        // Acquire: as in `claim`.
+        let seen = self.word.load(Ordering::Acquire);
+        if unpack::<T>(seen).1 >= BLOCK_CAP - 1 {
+            // This claim would fill the block (or it is full): `claim` takes the next block first.
+            return self.claim_one_slow(None, cache);
+        }
+        // SeqCst and Acquire: as the fetch-and-add in `claim`.
+        let claimed = self.word.fetch_add(ONE_SLOT, Ordering::SeqCst);
+        let (block, start) = unpack::<T>(claimed);
+        if start >= BLOCK_CAP - 1 {
+            // The word moved since we looked: we took the last slot, or overshot a full block.
+            return self.claim_one_slow(Some(claimed), cache);
+        }
+        // SAFETY: as in `claim`: the claimed word names a live, initialised block.
+        Claim { block: unsafe { NonNull::new_unchecked(block) }, start, end: start + 1 }
+    }
+
+    /// `claim_one`'s rare cases: `claimed` is the word its fetch-and-add returned, if it made one.
+    #[cold]
+    #[inline(never)]
+    fn claim_one_slow(&self, claimed: Option<usize>, cache: &BlockCache<T>) -> Claim<T> {
+        if let Some(claimed) = claimed {
+            let (block, start) = unpack::<T>(claimed);
+            if start == BLOCK_CAP - 1 {
+                // We took the last slot without having taken a block beforehand: take one now.
+                // SAFETY: as in `claim`.
+                let block = unsafe { NonNull::new_unchecked(block) };
+                self.install(block, cache.take());
+                return Claim { block, start, end: BLOCK_CAP };
+            }
+            // We overshot a full block: claimed nothing. `claim` waits for the installer before
+            // it adds again, so we overshoot this block at most once (DESIGN.md, "The offset
+            // field").
+        }
+        self.claim(1, cache)
+    }
+
+    /// Claims between 1 and `wanted` slots, all in one block. `wanted == 1` (a `push` whose
+    /// `claim_one` fast path did not apply) is one fetch-and-add; a run is one CAS, so that an
+    /// overshooting claim never adds more than 1 to a full block's offset (the bound on the offset
+    /// field, `DESIGN.md`).
     ///
     /// A claim that takes the block's last slot links the next block (from `cache`) and moves the
     /// tail before returning. The next block is taken from the cache *before* a claim that looks
