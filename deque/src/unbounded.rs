@@ -278,6 +278,54 @@ impl<T> Worker<T> {
         back == head.real
     }
 
+    /// Pushes every item of `items` at the back, in order, and makes them visible to thieves
+    /// together: one store of `back` for the batch where a loop of [`push`](Worker::push) pays one
+    /// per item. Returns true when the deque was empty just before (as `push` does).
+    ///
+    /// Reserves room for the iterator's lower size bound first; should the items outnumber the
+    /// room, those written so far are published and the rest go through `push`, growing the
+    /// buffer as needed. Panics if the deque would hold more than `2^30` items.
+    ///
+    /// ```
+    /// use filch_deque::Worker;
+    ///
+    /// let worker = Worker::new_fifo();
+    /// assert!(worker.push_batch(0..100));
+    /// assert_eq!(worker.len(), 100);
+    /// assert_eq!(worker.pop(), Some(0));
+    /// ```
+    pub fn push_batch(&self, items: impl IntoIterator<Item = T>) -> bool {
+        let mut items = items.into_iter();
+        let lower = items.size_hint().0;
+        if lower > 0 {
+            self.reserve(lower);
+        }
+        let first = self.back();
+        // Acquire: as in `push`. One snapshot serves the whole batch: `steal` only grows, so an
+        // old value can only make the room check below stricter.
+        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let slots = self.slots.get();
+        // Publishes what is written when it drops, also if `items` panics.
+        let mut written = Publish { worker: self, back: first };
+        while let Some(item) = items.next() {
+            if written.back.wrapping_sub(head.steal) >= slots.capacity() {
+                // Publish before `push` may move the slots into a grown buffer (`resize` copies
+                // up to the published `back`).
+                drop(written);
+                self.push(item);
+                items.for_each(|item| {
+                    self.push(item);
+                });
+                return first == head.real;
+            }
+            // SAFETY: as in `push`: `back - steal < capacity` for a `steal` no newer than the
+            // current one, so no thief may be copying this slot, and only the owner writes slots.
+            unsafe { slots.write(written.back, item) };
+            written.back = written.back.wrapping_add(1);
+        }
+        first == head.real
+    }
+
     /// `push`'s slow path: doubles the buffer and returns the new slots.
     #[cold]
     #[inline(never)]
@@ -464,6 +512,20 @@ impl<T> Worker<T> {
         self.shrink_below.set(if shrinks { capacity / 4 } else { 0 });
         // SAFETY: we are the owner, `old` was just replaced and is retired once.
         unsafe { self.inner.reclaimer.retire(old) };
+    }
+}
+
+/// `push_batch`'s slots written up to `back`; dropping it publishes them.
+struct Publish<'a, T> {
+    worker: &'a Worker<T>,
+    back: u32,
+}
+
+impl<T> Drop for Publish<'_, T> {
+    fn drop(&mut self) {
+        // Release: publishes every slot written below `back` (and any buffer `reserve` installed)
+        // to a thief's Acquire load of `back`, as `push`'s store does for one.
+        self.worker.inner.back.store(self.back, Ordering::Release);
     }
 }
 

@@ -68,6 +68,43 @@ fn push_reports_whether_the_deque_was_empty() {
 }
 
 #[test]
+fn push_batch_keeps_order_and_overflows_into_growth() {
+    for flavor in FLAVORS {
+        let worker = Worker::with_capacity(flavor, 2);
+        assert!(worker.push_batch(0..3), "{flavor:?}: reserved for the exact length");
+        // A length the iterator does not tell: the batch fills the buffer, then grows through `push`.
+        assert!(!worker.push_batch((3..10).filter(|_| true)));
+        assert!(!worker.push_batch(std::iter::empty()));
+        assert_eq!(worker.len(), 10);
+        assert_eq!(worker.stealer().steal(), Steal::Success(0), "{flavor:?}");
+        let rest: Vec<u32> = std::iter::from_fn(|| worker.pop()).collect();
+        let expected: Vec<u32> =
+            if flavor == Flavor::Fifo { (1..10).collect() } else { (1..10).rev().collect() };
+        assert_eq!(rest, expected, "{flavor:?}");
+    }
+}
+
+#[test]
+fn a_panicking_batch_keeps_what_it_pushed_and_drops_each_once() {
+    let drops = counters(3);
+    let worker = Worker::with_capacity(Flavor::Fifo, 8);
+    let items = {
+        let drops = Arc::clone(&drops);
+        // Three items, then the source fails before making a fourth.
+        (0..4).map(move |id| {
+            assert!(id < 3, "the batch's source failed");
+            Counted { id, drops: Arc::clone(&drops) }
+        })
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.push_batch(items)));
+    assert!(result.is_err());
+    assert_eq!(worker.len(), 3, "the items written before the panic are in the deque");
+    assert_eq!(worker.stealer().steal().success().map(|item| item.id), Some(0));
+    drop(worker);
+    assert_each_dropped_once(&drops);
+}
+
+#[test]
 fn empty_deque_answers_empty() {
     for flavor in FLAVORS {
         let worker = Worker::<u8>::with_capacity(flavor, 4);
@@ -257,6 +294,9 @@ fn owner_and_thieves_take_each_item_once() {
 #[derive(Debug, Clone)]
 enum Op {
     Push,
+    /// `push_batch` of this many items; `true`: through an iterator that hides its length, so
+    /// nothing is reserved up front and a long batch overflows into `push`.
+    PushBatch(u32, bool),
     Pop,
     Steal,
     StealBatch(usize),
@@ -268,6 +308,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => Just(Op::Push),
+        2 => (0..40u32, any::<bool>()).prop_map(|(count, hidden)| Op::PushBatch(count, hidden)),
         3 => Just(Op::Pop),
         2 => Just(Op::Steal),
         1 => (1..40usize).prop_map(Op::StealBatch),
@@ -293,6 +334,17 @@ fn run_against_model(flavor: Flavor, capacity: usize, ops: &[Op]) {
                 assert_eq!(worker.push(next), model.is_empty());
                 model.push_back(next);
                 next += 1;
+            }
+            Op::PushBatch(count, hidden) => {
+                let items = next..next + count;
+                let was_empty = if hidden {
+                    worker.push_batch(items.clone().filter(|_| true))
+                } else {
+                    worker.push_batch(items.clone())
+                };
+                assert_eq!(was_empty, model.is_empty());
+                model.extend(items);
+                next += count;
             }
             Op::Pop => {
                 let expected = if flavor == Flavor::Fifo { model.pop_front() } else { model.pop_back() };

@@ -10,6 +10,9 @@ use libfuzzer_sys::fuzz_target;
 #[derive(Arbitrary, Debug)]
 enum Op {
     Push,
+    /// `push_batch` through an iterator that hides its length, so a long batch overflows into
+    /// `push` (the proptest of `deque/tests/unbounded.rs` also covers exact lengths).
+    PushBatch { count: u8 },
     Pop,
     Steal,
     StealBatch { limit: u8 },
@@ -37,6 +40,12 @@ fuzz_target!(|script: Script| {
                 assert_eq!(worker.push(next), model.is_empty());
                 model.push_back(next);
                 next += 1;
+            }
+            Op::PushBatch { count } => {
+                let first = next;
+                next += u32::from(count);
+                assert_eq!(worker.push_batch((first..next).filter(|_| true)), model.is_empty());
+                model.extend(first..next);
             }
             Op::Pop => {
                 let expected = if flavor == Flavor::Fifo { model.pop_front() } else { model.pop_back() };

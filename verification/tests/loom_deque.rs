@@ -146,6 +146,35 @@ fn fence_free_push_pop_vs_thief_with_growth() {
     pushes_vs_thieves(Flavor::LifoFenceFree, 1, 3, &[steal_batch_and_pop]);
 }
 
+/// The owner pushes one item, then a batch of the rest with `push_batch` while a thief runs (the
+/// batch is published with one store; at capacity 2 it also overflows into `push` and grows).
+fn batch_push_vs_thief(flavor: Flavor, capacity: usize, items: u32, attempt: Attempt) {
+    loom::model(move || {
+        let owner = Worker::with_capacity(flavor, capacity);
+        owner.push(0);
+        let thief = spawn_thief(owner.stealer(), attempt);
+        owner.push_batch(1..items);
+        let mut taken: Vec<u32> = std::iter::from_fn(|| owner.pop()).collect();
+        taken.extend(thief.join().unwrap());
+        assert_each_once(taken, items);
+    });
+}
+
+#[test]
+fn batch_push_vs_steal() {
+    batch_push_vs_thief(Flavor::Lifo, 4, 3, steal_one);
+}
+
+#[test]
+fn fifo_batch_push_vs_batch_steal() {
+    batch_push_vs_thief(Flavor::Fifo, 4, 3, steal_batch_and_pop);
+}
+
+#[test]
+fn batch_push_overflowing_into_growth_vs_steal() {
+    batch_push_vs_thief(Flavor::Lifo, 2, 4, steal_batch);
+}
+
 #[test]
 fn worker_dropped_while_a_thief_steals() {
     loom::model(|| {
