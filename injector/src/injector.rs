@@ -317,31 +317,7 @@ impl<T> Injector<T> {
     /// ```
     pub fn steal_batch_with_limit_into(&self, limit: usize, mut sink: impl FnMut(T)) -> Steal<usize> {
         assert!(limit >= 1, "filch-injector: steal_batch_with_limit_into: limit must be at least 1");
-        let mut run = match self.claim_run(limit) {
-            Ok(run) => run,
-            Err(miss) => return miss.into_steal(),
-        };
-        let mut taken = 0;
-        loop {
-            let reaches_block_end = run.reaches_block_end();
-            for item in run.by_ref() {
-                sink(item);
-                taken += 1;
-            }
-            if taken == limit || !reaches_block_end {
-                break;
-            }
-            match self.claim_run(limit - taken) {
-                Ok(next) => run = next,
-                Err(_) => break,
-            }
-        }
-        if taken == 0 {
-            // Every slot we claimed was skipped by a short batch push.
-            Steal::Retry
-        } else {
-            Steal::Success(taken)
-        }
+        self.steal_runs(limit, |run| run.for_each(&mut sink))
     }
 
     /// Takes up to `limit` items from the front: returns the first and hands the others to `sink`
@@ -360,10 +336,55 @@ impl<T> Injector<T> {
     /// ```
     pub fn steal_batch_with_limit_and_pop_into(&self, limit: usize, mut sink: impl FnMut(T)) -> Steal<T> {
         assert!(limit >= 1, "filch-injector: steal_batch_with_limit_and_pop_into: limit must be at least 1");
+        self.steal_runs_and_pop(limit, |run| run.for_each(&mut sink))
+    }
+
+    /// Claims up to `limit` slots from the front, one run per block (a run that reaches the end of
+    /// a block goes on into the next), and hands each run to `take`, which must take all its
+    /// items. Returns how many items the runs handed out.
+    pub(crate) fn steal_runs(
+        &self,
+        limit: usize,
+        mut take: impl FnMut(&mut StolenRun<'_, T>),
+    ) -> Steal<usize> {
+        let mut run = match self.claim_run(limit) {
+            Ok(run) => run,
+            Err(miss) => return miss.into_steal(),
+        };
+        let mut taken = 0;
+        loop {
+            let reaches_block_end = run.reaches_block_end();
+            take(&mut run);
+            taken += run.handed_out();
+            if taken == limit || !reaches_block_end {
+                break;
+            }
+            match self.claim_run(limit - taken) {
+                Ok(next) => run = next,
+                Err(_) => break,
+            }
+        }
+        if taken == 0 {
+            // Every slot we claimed was skipped by a short batch push.
+            Steal::Retry
+        } else {
+            Steal::Success(taken)
+        }
+    }
+
+    /// [`steal_runs`](Injector::steal_runs), returning the first item taken; `rest` takes the
+    /// rest of each run.
+    pub(crate) fn steal_runs_and_pop(
+        &self,
+        limit: usize,
+        mut rest: impl FnMut(&mut StolenRun<'_, T>),
+    ) -> Steal<T> {
         let mut first = None;
-        let result = self.steal_batch_with_limit_into(limit, |item| match first {
-            None => first = Some(item),
-            Some(_) => sink(item),
+        let result = self.steal_runs(limit, |run| {
+            if first.is_none() {
+                first = run.next();
+            }
+            rest(run);
         });
         match (result, first) {
             (Steal::Success(_), Some(first)) => Steal::Success(first),

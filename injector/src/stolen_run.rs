@@ -17,6 +17,8 @@ pub(crate) struct StolenRun<'a, T> {
     start: usize,
     next: usize,
     end: usize,
+    /// Values yielded so far (slots skipped by a short batch push yield none).
+    handed_out: usize,
     cache: &'a BlockCache<T>,
 }
 
@@ -32,12 +34,17 @@ impl<'a, T> StolenRun<'a, T> {
         end: usize,
         cache: &'a BlockCache<T>,
     ) -> Self {
-        Self { block, start, next: start, end, cache }
+        Self { block, start, next: start, end, handed_out: 0, cache }
     }
 
     /// True if the run goes up to the end of its block, so the next one starts in a new block.
     pub(crate) fn reaches_block_end(&self) -> bool {
         self.end == BLOCK_CAP
+    }
+
+    /// How many values the run has yielded.
+    pub(crate) fn handed_out(&self) -> usize {
+        self.handed_out
     }
 }
 
@@ -51,10 +58,16 @@ impl<T> Iterator for StolenRun<'_, T> {
             // SAFETY: `offset` is in our claimed run and not taken yet (`next` moved past it just
             // now), and the run is released only in `drop`.
             if let Some(value) = unsafe { Block::take(self.block, offset) } {
+                self.handed_out += 1;
                 return Some(value);
             }
         }
         None
+    }
+
+    /// At most the slots left (some may have been skipped by a short batch push).
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.end - self.next))
     }
 }
 

@@ -1,5 +1,5 @@
-//! Batch steals straight into a `filch_deque::Worker` (feature `deque`): thin wrappers over
-//! [`Injector::steal_batch_with_limit_into`] and [`Injector::steal_batch_with_limit_and_pop_into`].
+//! Batch steals straight into a `filch_deque::Worker` (feature `deque`): each claimed run goes
+//! into the deque with one `push_batch`, so the deque publishes it to its thieves with one store.
 
 use filch_deque::{Steal, Worker};
 
@@ -40,8 +40,8 @@ impl<T> Injector<T> {
     /// ```
     pub fn steal_batch_with_limit(&self, dest: &Worker<T>, limit: usize) -> Steal<()> {
         assert!(limit >= 1, "filch-injector: steal_batch_with_limit: limit must be at least 1");
-        match self.steal_batch_with_limit_into(limit, |item| {
-            dest.push(item);
+        match self.steal_runs(limit, |run| {
+            dest.push_batch(run);
         }) {
             Steal::Success(_) => Steal::Success(()),
             Steal::Empty => Steal::Empty,
@@ -83,8 +83,8 @@ impl<T> Injector<T> {
     /// ```
     pub fn steal_batch_with_limit_and_pop(&self, dest: &Worker<T>, limit: usize) -> Steal<T> {
         assert!(limit >= 1, "filch-injector: steal_batch_with_limit_and_pop: limit must be at least 1");
-        self.steal_batch_with_limit_and_pop_into(limit, |item| {
-            dest.push(item);
+        self.steal_runs_and_pop(limit, |run| {
+            dest.push_batch(run);
         })
     }
 }
