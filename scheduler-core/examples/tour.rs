@@ -296,18 +296,24 @@ fn fib(n: u64) -> u64 {
     a + b
 }
 
+/// `fib` without the pool, in the same shape (a `black_box` on each argument would make it pay
+/// memory round trips the pooled `fib` does not).
 fn fib_sequential(n: u64) -> u64 {
     if n < 2 {
-        n
-    } else {
-        fib_sequential(black_box(n - 1)) + fib_sequential(black_box(n - 2))
+        return n;
     }
+    let (a, b) = (fib_sequential(n - 1), fib_sequential(n - 2));
+    a + b
 }
 
 /// fib(30) with a join at every call: the cost of a join that nobody steals.
 fn join_overhead(threads: usize) {
-    header("4. join overhead", "fib(30) with a join at every call (1,664,079 calls); best of 5.");
+    header(
+        "4. join overhead",
+        "fib(30) with a join at every call (1,664,079 calls, 832,039 joins); best of 5.",
+    );
     let calls = 1_664_079f64;
+    let joins = 832_039f64;
     let best = |run: &dyn Fn() -> u64| {
         (0..5)
             .map(|_| {
@@ -325,10 +331,11 @@ fn join_overhead(threads: usize) {
     let parallel = best(&|| many.install(|| fib(black_box(30))));
     let per_call = |time: Duration| time.as_secs_f64() * 1e9 / calls;
     println!("sequential      {:>6.2} ns per call", per_call(sequential));
+    let over = per_call(single) - per_call(sequential);
     println!(
-        "1 worker        {:>6.2} ns per call ({:+.2} ns per join)",
+        "1 worker        {:>6.2} ns per call ({over:+.2} ns per call, {:+.2} ns per join over sequential)",
         per_call(single),
-        per_call(single) - per_call(sequential)
+        over * calls / joins
     );
     println!(
         "{threads} workers{:pad$} {:>6.2} ns per call (speedup {:.2} over sequential)",
