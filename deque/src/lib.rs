@@ -1,6 +1,7 @@
 //! Chase-Lev work-stealing deques.
 //!
-//! One thread owns a [`Worker`]: it pushes tasks and pops them back. Any number of threads hold
+//! One thread owns a [`Worker`]: it pushes tasks (one at a time, or a batch that thieves see at
+//! once with [`Worker::push_batch`]) and pops them back. Any number of threads hold
 //! [`Stealer`]s and take the oldest tasks, one at a time ([`Stealer::steal`]) or about half at
 //! once ([`Stealer::steal_batch`] and friends). The names and semantics follow crossbeam-deque 0.8,
 //! so migrating is a rename.
