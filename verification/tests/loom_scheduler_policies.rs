@@ -5,7 +5,7 @@
 //! nobody looks at shows up as a loom deadlock (the waiter blocks forever) or a failed count.
 #![cfg(loom)]
 
-use filch_scheduler_core::{CoreConfig, Priority, Registry, Task, Worker};
+use filch_scheduler_core::{CoreConfig, Priority, Registry, StealPolicy, Task, Worker};
 use filch_sync::atomic::{AtomicUsize, Ordering};
 use filch_sync::{thread, Arc};
 
@@ -37,8 +37,24 @@ fn run_until_retired(registry: &Registry<Counted>, index: usize) {
 
 #[test]
 fn a_task_pushed_to_a_retiring_worker_is_run_exactly_once() {
-    loom::model(|| {
-        let registry = Arc::new(Registry::new(2, core_config()));
+    pushed_to_a_retiring_worker(core_config());
+}
+
+/// Under share-nothing no other worker looks into a worker's inbox, so a task left in a retired
+/// worker's inbox stays there: this is the model the fences in `Registry::push_to` and
+/// `Worker::retire` are for (without either one, it fails).
+#[test]
+fn a_task_pushed_to_a_retiring_share_nothing_worker_is_run_exactly_once() {
+    let mut config = core_config();
+    config.steal_policy = StealPolicy::ShareNothing;
+    pushed_to_a_retiring_worker(config);
+}
+
+/// Worker 1 retires (a resize to one worker) while a task is pushed to it; afterwards worker 0
+/// runs whatever it finds. The task runs exactly once.
+fn pushed_to_a_retiring_worker(config: CoreConfig) {
+    loom::model(move || {
+        let registry = Arc::new(Registry::new(2, config));
         let runs = Arc::new(AtomicUsize::new(0));
         let retiring = thread::spawn({
             let registry = Arc::clone(&registry);
