@@ -79,9 +79,9 @@ impl Config {
                     let groups = args.next().expect("filch-benches: compare: --only takes GROUP[,GROUP..]");
                     for group in groups.split(',') {
                         assert!(
-                            rows::GROUPS.contains(&group),
+                            rows::group_names().contains(&group),
                             "filch-benches: compare: --only: unknown group {group:?}; the groups are {:?}",
-                            rows::GROUPS
+                            rows::group_names()
                         );
                         config.only.push(group.to_owned());
                     }

@@ -10,25 +10,26 @@ pub mod scheduler;
 pub mod sleep;
 pub mod victim_policy;
 
-/// The row groups, in report order: the names `compare --only` takes.
-pub const GROUPS: [&str; 7] =
-    ["deque", "deque_bounded", "injector", "scheduler", "victim_policy", "priority", "sleep"];
+/// A row group's function: every row of the group.
+pub type Rows = fn(&Config) -> Vec<Comparison>;
+
+/// The row groups in report order: the names `compare --only` takes, each with its rows.
+pub const GROUPS: [(&str, Rows); 7] = [
+    ("deque", deque::rows),
+    ("deque_bounded", deque_bounded::rows),
+    ("injector", injector::rows),
+    ("scheduler", scheduler::rows),
+    ("victim_policy", victim_policy::rows),
+    ("priority", priority::rows),
+    ("sleep", sleep::rows),
+];
+
+/// The names of [`GROUPS`].
+pub fn group_names() -> Vec<&'static str> {
+    GROUPS.iter().map(|&(name, _)| name).collect()
+}
 
 /// Every row of the groups `config` runs, in report order.
 pub fn all(config: &Config) -> Vec<Comparison> {
-    let groups: [fn(&Config) -> Vec<Comparison>; 7] = [
-        deque::rows,
-        deque_bounded::rows,
-        injector::rows,
-        scheduler::rows,
-        victim_policy::rows,
-        priority::rows,
-        sleep::rows,
-    ];
-    GROUPS
-        .iter()
-        .zip(groups)
-        .filter(|(name, _)| config.runs(name))
-        .flat_map(|(_, rows)| rows(config))
-        .collect()
+    GROUPS.iter().filter(|(name, _)| config.runs(name)).flat_map(|(_, rows)| rows(config)).collect()
 }
