@@ -385,12 +385,33 @@ impl<'r, T> Worker<'r, T> {
         let limit = self.registry.config().steal_limit;
         for _ in 0..INJECTOR_RETRIES {
             match self.registry.injector().steal_batch_with_limit_and_pop(&self.deque, limit) {
-                Steal::Success(task) => return Some(task),
+                Steal::Success(task) => {
+                    self.wake_for_rest_of_batch();
+                    return Some(task);
+                }
                 Steal::Empty => return None,
                 Steal::Retry => {}
             }
         }
         None
+    }
+
+    /// After a batch moved into this worker's deque: if tasks are left there besides the one
+    /// about to run, wakes a sleeping worker for them (not under
+    /// [`StealPolicy::ShareNothing`], where nobody else would take them).
+    ///
+    /// A full notify, not [`push`](Worker::push)'s hint: the batch took those tasks out of a
+    /// queue where others could see them, and where each was pushed with its own wake-up, which
+    /// this worker used up by finding them. Another worker may have looked a moment before they
+    /// landed here and gone to sleep; if the task this worker runs then blocks until one of the
+    /// others runs (two tasks meeting at a barrier), only this wake-up ends the wait.
+    fn wake_for_rest_of_batch(&self) {
+        if self.registry.config().steal_policy != StealPolicy::ShareNothing && !self.deque.is_empty() {
+            // Its SeqCst fence orders the batch's publication in our deque before the load of
+            // the sleep state, against the fence in the sleeper's `prepare` (store-load both
+            // sides): a worker that announced sleep too early to see the tasks is woken.
+            self.registry.sleep().notify_one();
+        }
     }
 
     /// Takes one high-priority task, counting it towards the burst.
@@ -508,6 +529,7 @@ impl<'r, T> Worker<'r, T> {
         match self.registry.stealers()[victim].steal_batch_with_limit_and_pop(&self.deque, limit) {
             Steal::Success(task) => {
                 WorkerCounters::bump_owned(&self.counters.stolen);
+                self.wake_for_rest_of_batch();
                 // The next round-robin sweep starts after this victim.
                 self.cursor.set((victim + 1) % self.registry.stealers().len());
                 Pass::Found(task)

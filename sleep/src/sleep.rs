@@ -311,13 +311,15 @@ impl<P: Park, S: AsRef<[Slot<P>]>> Sleep<P, S> {
         }
     }
 
-    /// Counts the caller as sleepy (and, if it was searching, no longer searching) in one RMW.
-    pub(crate) fn announce(&self, was_searching: bool) {
+    /// Counts the caller as sleepy (and, if it was searching, no longer searching) in one RMW;
+    /// returns whether it was the last searcher.
+    pub(crate) fn announce(&self, was_searching: bool) -> bool {
         let delta = if was_searching { SLEEPY_ONE.wrapping_sub(SEARCHING_ONE) } else { SLEEPY_ONE };
         // SeqCst RMW, then a SeqCst fence in the caller: the sleeper's half of the store-load
         // pair (DESIGN.md). The fence alone serves the fenced notifiers; SeqCst here is what
         // `notify_one_after_seqcst`'s fence-free SeqCst load pairs with.
-        self.state.fetch_add(delta, Ordering::SeqCst);
+        let before = self.state.fetch_add(delta, Ordering::SeqCst);
+        was_searching && searching(before) == 1
     }
 
     /// Takes back an announcement the caller withdrew itself (cancel, timeout).

@@ -60,11 +60,14 @@ pub struct Sleeper<'a, P: Park, S: AsRef<[Slot<P>]>> {
     phase: Phase,
     /// Whether this worker counts as one of the `Sleep`'s searchers.
     searching: bool,
+    /// Whether this worker was the last searcher when it announced (in `prepare`): notifiers may
+    /// have skipped their wake-ups on its account.
+    was_last_searcher: bool,
 }
 
 impl<'a, P: Park, S: AsRef<[Slot<P>]>> Sleeper<'a, P, S> {
     pub(crate) fn new(sleep: &'a Sleep<P, S>, index: usize) -> Self {
-        Self { sleep, index, phase: Phase::Awake, searching: false }
+        Self { sleep, index, phase: Phase::Awake, searching: false, was_last_searcher: false }
     }
 
     /// This worker's index.
@@ -86,7 +89,7 @@ impl<'a, P: Park, S: AsRef<[Slot<P>]>> Sleeper<'a, P, S> {
         // Count first, then become claimable: a notifier can only take this worker's count away
         // after the count is there, so the sleepy count never runs below the unclaimed sleepers
         // (DESIGN.md, "The count never under-counts").
-        self.sleep.announce(self.searching);
+        self.was_last_searcher = self.sleep.announce(self.searching);
         self.searching = false;
         // Release: pairs with the Acquire CAS in `Sleep::claim`, so the announcement above happens
         // before the claimer's decrement of the count.
@@ -99,17 +102,32 @@ impl<'a, P: Park, S: AsRef<[Slot<P>]>> Sleeper<'a, P, S> {
 
     /// Step 3, when the final check found work: withdraws the announcement.
     ///
+    /// It then wakes another worker ([`Sleep::notify_one`]) if notifications may have been left
+    /// to this one: if a notifier claimed it meanwhile, or if it was the last searcher when it
+    /// announced. The work it found may be only part of theirs, or other work, and may block
+    /// until theirs runs (two tasks meeting at a barrier); see DESIGN.md, "Passing a wake-up on".
+    ///
     /// Panics if not prepared.
     pub fn cancel(&mut self) {
         assert!(self.phase == Phase::Prepared, "filch-sleep: cancel: call prepare first");
         self.phase = Phase::Awake;
         let slot = self.slot();
-        // Acquire on failure: the slot is NOTIFIED; pairs with the Release CAS in `claim`.
-        match slot.state.compare_exchange(SLEEPY, AWAKE, Ordering::Relaxed, Ordering::Acquire) {
-            Ok(_) => self.sleep.retract(),
-            // A notifier claimed us; it already took our count. We are awake and will run the
-            // work we found, then look again, so its work is not stranded.
-            Err(_) => slot.state.store(AWAKE, Ordering::Relaxed),
+        // Acquire on failure: the slot is NOTIFIED; pairs with the Release CAS in `claim`, so the
+        // notifier's work happens before the fence of the notify below, which stands in for the
+        // notifier's own.
+        let claimed = match slot.state.compare_exchange(SLEEPY, AWAKE, Ordering::Relaxed, Ordering::Acquire) {
+            Ok(_) => {
+                self.sleep.retract();
+                false
+            }
+            // The notifier already took our count.
+            Err(_) => {
+                slot.state.store(AWAKE, Ordering::Relaxed);
+                true
+            }
+        };
+        if claimed || self.was_last_searcher {
+            self.sleep.notify_one();
         }
     }
 

@@ -149,7 +149,10 @@ fn notify_all_wakes_every_sleeper() {
     let handles: Vec<_> = (0..workers)
         .map(|index| {
             let (sleep, shutdown) = (Arc::clone(&sleep), Arc::clone(&shutdown));
-            thread::spawn(move || sleep.worker(index).idle(|| shutdown.load(Ordering::Acquire).then_some(())))
+            // `wait_until`, not `idle`: a searcher that wakes and finds the flag passes a wake-up
+            // on, which could reach a sleeper before `notify_all`'s scan does and hide a sleeper
+            // that `notify_all` missed.
+            thread::spawn(move || sleep.worker(index).wait_until(|| shutdown.load(Ordering::Acquire)))
         })
         .collect();
     // Wait until every worker has committed to sleep (nothing notifies before the shutdown, so

@@ -15,10 +15,7 @@ use filch_sync::atomic::{AtomicUsize, Ordering};
 /// join model alone ran for more than ten minutes on the 2-core CI machine (one preemption: 11 s;
 /// the scope model 40 s). `FILCH_BUDGET=full` explores up to two.
 fn model(body: impl Fn() + Sync + Send + 'static) {
-    let cap = filch_verification::budget::pick(1, 1, 2);
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(builder.preemption_bound.map_or(cap, |bound| bound.min(cap)));
-    builder.check(body);
+    filch_verification::budget::loom_model_capped(1, 2, body);
 }
 
 /// No spinning or yielding: idle workers go straight to the sleep protocol, keeping the state
