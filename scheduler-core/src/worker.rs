@@ -145,7 +145,9 @@ impl<'r, T> Worker<'r, T> {
     /// nobody is searching (not under [`StealPolicy::ShareNothing`], where nobody would).
     ///
     /// The wake-up is a cheap hint (one relaxed load when nobody is asleep): a wake-up it misses
-    /// costs parallelism, never progress, since this worker runs its own deque.
+    /// costs parallelism, never progress, since this worker runs its own deque, unless the
+    /// caller then blocks until `task` has run. Submit such a task with
+    /// [`Registry::push`], whose wake-up is never lost.
     pub fn push(&self, task: T) {
         self.deque.push(task);
         self.wake_hint();
