@@ -4,6 +4,7 @@
 //! - [`ledger`]: exactly-once accounting of items taken and dropped.
 //! - [`budget`]: how large a test runs (Miri, CI, full).
 //! - [`deque_spec`]: the sequential deque every deque flavour linearizes to.
+//! - [`meeting`]: tasks that block until all run at once, for the scheduler's wake-up models.
 //!
 //! The tests themselves are grouped by tool, one file per primitive and tool
 //! (`loom_*.rs`, `shuttle_*.rs`, `stress_*.rs`, `lin_*.rs`); `cargo xtask verify` runs each group
@@ -14,3 +15,4 @@ pub mod budget;
 pub mod deque_spec;
 pub mod ledger;
 pub mod linearizability;
+pub mod meeting;
