@@ -210,6 +210,45 @@ fn a_searcher_makes_notify_one_defer_and_the_last_one_wakes_the_next() {
 }
 
 #[test]
+fn the_last_searcher_finding_work_in_its_final_check_wakes_the_next_worker() {
+    let sleep = Sleep::with_policy(2, IdlePolicy { spin_rounds: 1, yield_rounds: 0, max_searching: None });
+    let mut sleeper = sleep.worker(1);
+    sleeper.prepare();
+    let mut searcher = sleep.worker(0);
+    let mut deferred = false;
+    // The searcher's one search round finds nothing and the notify defers to it; its final check
+    // (after announcing) finds the work. That may be only part of what the deferred notifiers
+    // left, so it wakes worker 1 as it cancels.
+    let mut looks = 0;
+    let found = searcher.idle(|| {
+        looks += 1;
+        if looks == 1 {
+            deferred = !sleep.notify_one();
+            None
+        } else {
+            Some(looks)
+        }
+    });
+    assert!(deferred, "notify_one must defer to a searcher");
+    assert_eq!(found, 2, "found in the final check");
+    assert_eq!(sleeper.commit(Some(Duration::from_secs(10))), Wake::Notified);
+}
+
+#[test]
+fn a_claimed_worker_that_cancels_passes_the_wake_up_on() {
+    let sleep = Sleep::with_policy(2, NO_SPIN);
+    let mut asleep = sleep.worker(1);
+    asleep.prepare();
+    let mut checking = sleep.worker(0);
+    checking.prepare();
+    // The first claimable slot is worker 0's: the notify claims the worker that is making its
+    // final check, which then finds work of its own and cancels.
+    assert!(sleep.notify_one());
+    checking.cancel();
+    assert_eq!(asleep.commit(Some(Duration::from_secs(10))), Wake::Notified, "the wake-up was absorbed");
+}
+
+#[test]
 fn the_searcher_cap_sends_extra_workers_straight_to_sleep() {
     let sleep = Sleep::with_policy(2, IdlePolicy { spin_rounds: 3, yield_rounds: 0, max_searching: Some(1) });
     let mut first = sleep.worker(0);
