@@ -4,7 +4,7 @@
 //! accounted for exactly once.
 #![cfg(not(any(loom, feature = "shuttle")))]
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Barrier};
 use std::time::Duration;
 
 use filch_scheduler_core::ThreadPoolBuilder;
@@ -108,4 +108,34 @@ fn outside_threads_mixing_spawn_scope_and_join_lose_nothing() {
         }
     });
     ledger.assert_each_recorded_once();
+}
+
+/// Rounds of `threads` tasks submitted from outside that meet at a barrier, so each round needs
+/// every worker running one of them at once: a worker left asleep beside a queued task (a lost
+/// wake-up when a batch or a final check takes part of the round's tasks) hangs the round, and the
+/// watchdog fails the test. The loom and shuttle models of the same scenario are in
+/// `loom_scheduler_wakeups.rs` and `shuttle_scheduler_wakeups.rs`.
+#[test]
+fn tasks_that_meet_at_a_barrier_always_find_a_worker_each() {
+    let rounds = budget::pick(5, 2_000, 20_000);
+    for threads in [2, 3, 4] {
+        within(Duration::from_secs(60), "tasks meeting at a barrier", move || {
+            // No spinning: idle workers go straight to sleep, where wake-ups matter most.
+            let pool = ThreadPoolBuilder::new().num_threads(threads).spin_budget(0, 0).build().unwrap();
+            let (done, finished) = mpsc::channel();
+            for _ in 0..rounds {
+                let barrier = Arc::new(Barrier::new(threads));
+                for _ in 0..threads {
+                    let (barrier, done) = (Arc::clone(&barrier), done.clone());
+                    pool.spawn(move || {
+                        barrier.wait();
+                        done.send(()).unwrap();
+                    });
+                }
+                for _ in 0..threads {
+                    finished.recv().unwrap();
+                }
+            }
+        });
+    }
 }
