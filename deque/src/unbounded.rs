@@ -136,6 +136,11 @@ pub struct Worker<T> {
     slots: Cell<Slots<T>>,
     /// `pop` halves the buffer when fewer than this many slots are in use (0: at the minimum).
     shrink_below: Cell<u32>,
+    /// FIFO: the `head` word as the owner's last pop left or found it, the expected value of the
+    /// next pop's CAS. Only the owner's pops and thieves move a FIFO `head`, so while no thief
+    /// has, the CAS succeeds without a load before it; a stale guess fails the CAS, which
+    /// returns the current word.
+    fifo_head_guess: Cell<u64>,
     /// Which `pop` runs: one byte decides flavour and fence on the owner's hottest call.
     pop_path: PopPath,
     /// `Cell`s already make the type `!Sync`; this says so on purpose.
@@ -214,6 +219,7 @@ impl<T> Worker<T> {
             // SAFETY: `buffer` was just allocated.
             slots: Cell::new(unsafe { (*buffer).slots() }),
             shrink_below: Cell::new(0),
+            fifo_head_guess: Cell::new(Head::idle_at(START_INDEX).pack()),
             pop_path,
             _not_sync: PhantomData,
         }
@@ -430,15 +436,26 @@ impl<T> Worker<T> {
     #[inline]
     fn pop_front(&self) -> Option<T> {
         let back = self.back();
-        // Relaxed: the CAS below validates the reading; the slot was written by this thread.
-        let mut head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        // No load ahead of the CAS (a load-to-CAS dependency on the owner's hottest FIFO call):
+        // the guess is a value `head` had, checked by the CAS, which compares the whole word.
+        let mut head = Head::unpack(self.fifo_head_guess.get());
         loop {
             if head.len_to(back) <= 0 {
-                return None;
+                // An empty guess is confirmed on the current word: thieves may have moved
+                // `real` since, even far enough for the distance to wrap. Relaxed: as the
+                // owner's reading before the guess existed; the slot was written by this thread.
+                let now = self.inner.head.load(Ordering::Relaxed);
+                if now == head.pack() {
+                    return None;
+                }
+                head = Head::unpack(now);
+                self.fifo_head_guess.set(now);
+                continue;
             }
             // Relaxed: the owner claims an item it wrote itself, so nothing needs publishing; the
             // CAS extends the release sequence of a thief's `finish_steal`, which the next Acquire
-            // load in `push` still synchronises with.
+            // load in `push` still synchronises with. Relaxed on failure: the returned word is
+            // only the next guess, validated in turn.
             match self.inner.head.compare_exchange_weak(
                 head.pack(),
                 head.after_owner_take().pack(),
@@ -446,9 +463,13 @@ impl<T> Worker<T> {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => break,
-                Err(now) => head = Head::unpack(now),
+                Err(now) => {
+                    head = Head::unpack(now);
+                    self.fifo_head_guess.set(now);
+                }
             }
         }
+        self.fifo_head_guess.set(head.after_owner_take().pack());
         // SAFETY: current buffer; our CAS claimed `head.real`, which holds an item this thread
         // pushed.
         let item = unsafe { self.slots.get().read(head.real) };
@@ -741,4 +762,25 @@ fn round_capacity(capacity: usize, call: &str) -> u32 {
 fn grown(capacity: u32, call: &str) -> u32 {
     assert!(capacity < MAX_CAPACITY, "filch-deque: {call}: capacity overflow (at most 2^30 items)");
     capacity * 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FIFO pop whose guess of `head` is 2^31 + 1 items behind the current word (thieves took
+    /// that many since the owner's last pop) reads "empty" from the guess, because the distance to
+    /// `back` wraps: the pop must confirm on the current word and find the item.
+    #[test]
+    fn a_fifo_pop_with_a_guess_far_behind_finds_the_item() {
+        let worker = Worker::new_fifo();
+        worker.push(7);
+        // Relaxed: single-threaded test.
+        let real = Head::unpack(worker.inner.head.load(Ordering::Relaxed)).real;
+        let stale = Head::idle_at(real.wrapping_sub((1 << 31) + 1));
+        assert!(stale.len_to(worker.back()) <= 0, "the stale guess reads empty");
+        worker.fifo_head_guess.set(stale.pack());
+        assert_eq!(worker.pop(), Some(7));
+        assert_eq!(worker.pop(), None);
+    }
 }
