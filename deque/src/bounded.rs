@@ -25,8 +25,8 @@
 //! assert_eq!(worker.pop(), Some(3));
 //! ```
 
+use core::cell::Cell;
 use core::fmt;
-use core::marker::PhantomData;
 
 use filch_sync::atomic::Ordering;
 use filch_sync::Arc;
@@ -34,7 +34,7 @@ use filch_sync::Arc;
 use crate::Steal;
 
 pub use self::ring::MAX_CAPACITY;
-use self::ring::{Flavor, Index, Missed, Ring};
+use self::ring::{Flavor, Index, Missed, Packed, Ring};
 
 mod ring;
 
@@ -71,8 +71,10 @@ mod ring;
 /// ```
 pub struct Worker<T> {
     ring: Arc<Ring<T>>,
-    /// Not `Sync`: the owner's operations assume one thread.
-    _not_sync: PhantomData<core::cell::Cell<()>>,
+    /// The ring's `front` word as the owner's last pop left or found it: the expected value of
+    /// the next pop's CAS (a `Cell`, so the type is not `Sync`: the owner's operations assume
+    /// one thread).
+    front_guess: Cell<Packed>,
 }
 
 impl<T> Worker<T> {
@@ -93,7 +95,8 @@ impl<T> Worker<T> {
     }
 
     fn new(ring: Ring<T>) -> Self {
-        Worker { ring: Arc::new(ring), _not_sync: PhantomData }
+        let front_guess = Cell::new(ring.front_guess());
+        Worker { ring: Arc::new(ring), front_guess }
     }
 
     /// Pushes `item`: `Ok(true)` when the deque was empty just before (as seen by the owner: a
@@ -110,7 +113,7 @@ impl<T> Worker<T> {
     /// Pops the newest (LIFO) or oldest (FIFO) item, or `None` if the deque is empty.
     #[inline]
     pub fn pop(&self) -> Option<T> {
-        self.ring.pop()
+        self.ring.pop(&self.front_guess)
     }
 
     /// How many items the deque can hold: the requested capacity rounded up to a power of two.
@@ -306,5 +309,23 @@ impl<T> fmt::Debug for Stealer<T> {
             .field("len", &self.len())
             .field("capacity", &self.capacity())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pop whose guess of `front` reads empty while the current word does not (a guess so stale
+    /// that the wrapped indices line up) must confirm on the current word and find the item.
+    #[test]
+    fn a_pop_with_a_guess_that_reads_empty_confirms_on_the_current_word() {
+        let worker = Worker::new_fifo(4);
+        worker.push(7).unwrap();
+        // `(released, claimed)` one past the current front, both at `back`: an empty reading.
+        let current = worker.front_guess.get();
+        worker.front_guess.set(current + (1 << Index::BITS) + 1);
+        assert_eq!(worker.pop(), Some(7));
+        assert_eq!(worker.pop(), None);
     }
 }

@@ -1,6 +1,7 @@
 //! The ring behind `bounded::Worker` and `bounded::Stealer`: slots, the packed indices, and the
 //! claim / copy / release protocol (argued in `deque/DESIGN.md`, section "Bounded flavour").
 
+use core::cell::Cell;
 use core::mem::MaybeUninit;
 
 use alloc::boxed::Box;
@@ -12,7 +13,8 @@ use filch_sync::CachePadded;
 use crate::Steal;
 
 pub(super) use self::width::Index;
-use self::width::{AtomicIndex, AtomicPacked, Packed};
+pub(super) use self::width::Packed;
+use self::width::{AtomicIndex, AtomicPacked};
 
 /// Index and packed-word widths: two 32-bit indices in a 64-bit word where 64-bit atomics exist
 /// (natively, through portable-atomic, or under loom), else two 16-bit indices in a 32-bit word.
@@ -263,46 +265,74 @@ impl<T> Ring<T> {
         Ok(view.back == view.claimed)
     }
 
-    /// Pops the newest (LIFO) or oldest (FIFO) item.
+    /// The owner's first guess of `front` for [`pop`](Self::pop): the word as it is now.
+    pub(super) fn front_guess(&self) -> Packed {
+        // Relaxed: a guess, checked by the pop's CAS.
+        self.front.load(Ordering::Relaxed)
+    }
+
+    /// Pops the newest (LIFO) or oldest (FIFO) item. `guess` is the owner's: the `front` word as
+    /// its last pop left or found it.
     #[inline]
-    pub(super) fn pop(&self) -> Option<T> {
+    pub(super) fn pop(&self, guess: &Cell<Packed>) -> Option<T> {
         match self.flavor {
-            Flavor::Lifo => self.pop_as(Flavor::Lifo),
-            Flavor::Fifo => self.pop_as(Flavor::Fifo),
+            Flavor::Lifo => self.pop_as(Flavor::Lifo, guess),
+            Flavor::Fifo => self.pop_as(Flavor::Fifo, guess),
         }
     }
 
     /// `pop` for a flavour known at the call.
+    ///
+    /// The CAS is offered `guess` rather than a freshly loaded word, so it waits for no load
+    /// (`deque/DESIGN.md`, "The FIFO pop's guess"): while no thief moved `front` (only the
+    /// owner's pops and thieves do), the guess is exact; otherwise the CAS fails once and returns
+    /// the current word.
     #[inline(always)]
-    fn pop_as(&self, flavor: Flavor) -> Option<T> {
+    fn pop_as(&self, flavor: Flavor, guess: &Cell<Packed>) -> Option<T> {
+        // Relaxed: only the owner (this thread) writes `pushes`.
+        let pushes = self.pushes.load(Ordering::Relaxed);
+        let mut front = guess.get();
         loop {
-            // Relaxed: the word is validated by the CAS below, and every slot we may read was
-            // written by this thread.
-            let view = self.owner_view_as(flavor, Ordering::Relaxed);
-            if view.back == view.claimed {
-                return None;
+            let (high, claimed) = unpack(front);
+            let back = Self::back(flavor, pushes, high);
+            if back == claimed {
+                // An empty guess is confirmed on the current word: thieves may have moved
+                // `claimed` since, by a multiple of `2^Index::BITS` for all the guess can tell.
+                // Relaxed: as the word the CAS validates; every slot we may read was written by
+                // this thread.
+                let now = self.front.load(Ordering::Relaxed);
+                if now == front {
+                    return None;
+                }
+                front = now;
+                guess.set(now);
+                continue;
             }
             let (taken, next) = match flavor {
-                Flavor::Lifo => {
-                    let last = view.back.wrapping_sub(1);
-                    (last, pack(view.high.wrapping_add(1), view.claimed))
-                }
+                Flavor::Lifo => (back.wrapping_sub(1), pack(high.wrapping_add(1), claimed)),
                 Flavor::Fifo => {
                     // No steal in progress: release our slot at once; else the thief's
                     // `finish_claim` releases up to the claimed front, ours included.
-                    let released =
-                        if view.high == view.claimed { view.claimed.wrapping_add(1) } else { view.high };
-                    (view.claimed, pack(released, view.claimed.wrapping_add(1)))
+                    let released = if high == claimed { claimed.wrapping_add(1) } else { high };
+                    (claimed, pack(released, claimed.wrapping_add(1)))
                 }
             };
             // Release: pairs with the Acquire load of `front` in `view`: a thief that sees this word
             // also sees `pushes` at least as it was here, so it never computes `back < claimed`.
             // A CAS (not a store): claims race with us; losing means a thief moved `claimed`.
-            if self.front.compare_exchange(view.front, next, Ordering::Release, Ordering::Relaxed).is_ok() {
-                // SAFETY: our CAS took position `taken` (LIFO: `pops` moved `back` below it while
-                // `claimed <= taken`; FIFO: `claimed` moved past it), so no thief claims it, and
-                // this thread wrote it.
-                return Some(unsafe { self.read(taken) });
+            // Relaxed on failure: the returned word is only the next guess, checked in turn.
+            match self.front.compare_exchange(front, next, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => {
+                    guess.set(next);
+                    // SAFETY: our CAS took position `taken` (LIFO: `pops` moved `back` below it
+                    // while `claimed <= taken`; FIFO: `claimed` moved past it), so no thief claims
+                    // it, and this thread wrote it.
+                    return Some(unsafe { self.read(taken) });
+                }
+                Err(now) => {
+                    front = now;
+                    guess.set(now);
+                }
             }
         }
     }
