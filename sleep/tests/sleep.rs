@@ -178,16 +178,30 @@ fn idle_timeout_gives_up_without_work() {
     assert_eq!(me.idle_timeout(Duration::from_millis(5), || Some(3)), Some(3));
 }
 
+/// The searcher's second look finds work in its search rounds: as the last searcher it wakes
+/// worker 1 when it leaves the search.
 #[test]
 fn a_searcher_makes_notify_one_defer_and_the_last_one_wakes_the_next() {
-    let sleep = Sleep::with_policy(2, IdlePolicy { spin_rounds: 2, yield_rounds: 0, max_searching: Some(1) });
+    last_searcher_finding_work_on_its_second_look_wakes_the_next(2);
+}
+
+/// With one search round, the second look is the final check after announcing: the work found
+/// there may be only part of what the deferred notifiers left, so the worker wakes the next one
+/// as it cancels.
+#[test]
+fn the_last_searcher_finding_work_in_its_final_check_wakes_the_next_worker() {
+    last_searcher_finding_work_on_its_second_look_wakes_the_next(1);
+}
+
+/// Worker 1 prepares to sleep; worker 0 searches with `spin_rounds` rounds. Its first look finds
+/// nothing, and a notify made meanwhile defers to it; its second look finds the work. Worker 1
+/// must then be woken.
+fn last_searcher_finding_work_on_its_second_look_wakes_the_next(spin_rounds: u32) {
+    let sleep = Sleep::with_policy(2, IdlePolicy { spin_rounds, yield_rounds: 0, max_searching: Some(1) });
     let mut sleeper = sleep.worker(1);
     sleeper.prepare();
     let mut searcher = sleep.worker(0);
     let mut deferred = false;
-    // The searcher's first look finds nothing; meanwhile work arrives and the notify defers to
-    // it; its second look (still searching) finds the work, and as the last searcher it wakes
-    // worker 1.
     let mut looks = 0;
     let found = searcher.idle(|| {
         looks += 1;
@@ -207,31 +221,6 @@ fn a_searcher_makes_notify_one_defer_and_the_last_one_wakes_the_next() {
         "the last searcher must wake the next worker"
     );
     assert_eq!(sleep.sleepy_and_searching(), (0, 0));
-}
-
-#[test]
-fn the_last_searcher_finding_work_in_its_final_check_wakes_the_next_worker() {
-    let sleep = Sleep::with_policy(2, IdlePolicy { spin_rounds: 1, yield_rounds: 0, max_searching: None });
-    let mut sleeper = sleep.worker(1);
-    sleeper.prepare();
-    let mut searcher = sleep.worker(0);
-    let mut deferred = false;
-    // The searcher's one search round finds nothing and the notify defers to it; its final check
-    // (after announcing) finds the work. That may be only part of what the deferred notifiers
-    // left, so it wakes worker 1 as it cancels.
-    let mut looks = 0;
-    let found = searcher.idle(|| {
-        looks += 1;
-        if looks == 1 {
-            deferred = !sleep.notify_one();
-            None
-        } else {
-            Some(looks)
-        }
-    });
-    assert!(deferred, "notify_one must defer to a searcher");
-    assert_eq!(found, 2, "found in the final check");
-    assert_eq!(sleeper.commit(Some(Duration::from_secs(10))), Wake::Notified);
 }
 
 #[test]
