@@ -446,10 +446,10 @@ impl<T> Worker<T> {
                 // owner's reading before the guess existed; the slot was written by this thread.
                 let now = self.inner.head.load(Ordering::Relaxed);
                 if now == head.pack() {
+                    self.fifo_head_guess.set(now);
                     return None;
                 }
                 head = Head::unpack(now);
-                self.fifo_head_guess.set(now);
                 continue;
             }
             // Relaxed: the owner claims an item it wrote itself, so nothing needs publishing; the
@@ -463,10 +463,7 @@ impl<T> Worker<T> {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => break,
-                Err(now) => {
-                    head = Head::unpack(now);
-                    self.fifo_head_guess.set(now);
-                }
+                Err(now) => head = Head::unpack(now),
             }
         }
         self.fifo_head_guess.set(head.after_owner_take().pack());

@@ -302,10 +302,10 @@ impl<T> Ring<T> {
                 // this thread.
                 let now = self.front.load(Ordering::Relaxed);
                 if now == front {
+                    guess.set(now);
                     return None;
                 }
                 front = now;
-                guess.set(now);
                 continue;
             }
             let (taken, next) = match flavor {
@@ -329,10 +329,7 @@ impl<T> Ring<T> {
                     // it, and this thread wrote it.
                     return Some(unsafe { self.read(taken) });
                 }
-                Err(now) => {
-                    front = now;
-                    guess.set(now);
-                }
+                Err(now) => front = now,
             }
         }
     }
