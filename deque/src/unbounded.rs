@@ -88,7 +88,7 @@ impl<T> Inner<T> {
         // the two readings are not older than what this thread already saw.
         let head = Head::unpack(self.head.load(Ordering::Acquire));
         let back = self.back.load(Ordering::Acquire);
-        head.len_to(back).max(0) as usize
+        head.held_to(back)
     }
 }
 
@@ -250,9 +250,9 @@ impl<T> Worker<T> {
 
     /// How many items the deque holds (a thief may take some at any moment).
     pub fn len(&self) -> usize {
-        // Relaxed: a snapshot; the owner's own `back` is exact, `real` only grows.
+        // Relaxed: a snapshot; the owner's own `back` is exact.
         let head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
-        head.len_to(self.back()).max(0) as usize
+        head.held_to(self.back())
     }
 
     /// True when [`len`](Worker::len) is zero.
@@ -271,8 +271,9 @@ impl<T> Worker<T> {
         // before we see `steal` past it and write the slot again below.
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
         let mut slots = self.slots.get();
+        // A tentative claim's flagged `steal` also lands here (its distance reads past 2^31).
         if back.wrapping_sub(head.steal) >= slots.capacity() {
-            slots = self.grow(head.steal);
+            slots = self.make_room(head);
         }
         // SAFETY: the owner's cached slots are those of the current buffer, which only the owner
         // retires (refreshing the cache). `back - steal < capacity`, so the slot of `back` holds no
@@ -281,7 +282,7 @@ impl<T> Worker<T> {
         unsafe { slots.write(back, item) };
         // Release: publishes the slot (and any new buffer) to a thief's Acquire load of `back`.
         self.inner.back.store(back.wrapping_add(1), Ordering::Release);
-        back == head.real
+        back == head.real && !head.is_tentative()
     }
 
     /// Pushes every item of `items` at the back, in order, and makes them visible to thieves
@@ -310,11 +311,13 @@ impl<T> Worker<T> {
         // Acquire: as in `push`. One snapshot serves the whole batch: `steal` only grows, so an
         // old value can only make the room check below stricter.
         let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let oldest = head.oldest();
+        let was_empty = first == head.real && !head.is_tentative();
         let slots = self.slots.get();
         // Publishes what is written when it drops, also if `items` panics.
         let mut written = Publish { worker: self, back: first };
         while let Some(item) = items.next() {
-            if written.back.wrapping_sub(head.steal) >= slots.capacity() {
+            if written.back.wrapping_sub(oldest) >= slots.capacity() {
                 // Publish before `push` may move the slots into a grown buffer (`resize` copies
                 // up to the published `back`).
                 drop(written);
@@ -322,21 +325,26 @@ impl<T> Worker<T> {
                 items.for_each(|item| {
                     self.push(item);
                 });
-                return first == head.real;
+                return was_empty;
             }
             // SAFETY: as in `push`: `back - steal < capacity` for a `steal` no newer than the
             // current one, so no thief may be copying this slot, and only the owner writes slots.
             unsafe { slots.write(written.back, item) };
             written.back = written.back.wrapping_add(1);
         }
-        first == head.real
+        was_empty
     }
 
-    /// `push`'s slow path: doubles the buffer and returns the new slots.
+    /// `push`'s slow path: doubles the buffer if it is full from `head`'s oldest index, and
+    /// returns the slots to write.
     #[cold]
     #[inline(never)]
-    fn grow(&self, steal: u32) -> Slots<T> {
-        self.resize(grown(self.slots.get().capacity(), "push"), steal);
+    fn make_room(&self, head: Head) -> Slots<T> {
+        let oldest = head.oldest();
+        let capacity = self.slots.get().capacity();
+        if self.back().wrapping_sub(oldest) >= capacity {
+            self.resize(grown(capacity, "push"), oldest);
+        }
         self.slots.get()
     }
 
@@ -357,11 +365,12 @@ impl<T> Worker<T> {
         let inner = &*self.inner;
         let back = self.back();
         if !light {
-            // Relaxed: `real` only grows, so a stale reading can only make us try the fenced path
-            // on a deque that turns out empty. Skipped when the fence is a compiler fence: then
+            // Relaxed: `real` only grows (a tentative claim aside), so a stale reading can only
+            // make us try the fenced path on a deque that turns out empty. Skipped when the fence is a compiler fence: then
             // the check would cost more than it saves.
             let early = Head::unpack(inner.head.load(Ordering::Relaxed));
-            if early.len_to(back) <= 0 {
+            // Not on a tentative claim: its thief may give items back (`real` then moves down).
+            if early.len_to(back) <= 0 && !early.is_tentative() {
                 return None;
             }
         }
@@ -392,35 +401,72 @@ impl<T> Worker<T> {
         // (DESIGN.md) no thief can claim `index`; the owner wrote the slot itself, and holds the
         // only copy from now on.
         let item = unsafe { self.slots.get().read(index) };
+        // A tentative claim's flagged `steal` reads as a distance past 2^31: never sparse.
         self.shrink_if_sparse(head.steal, index);
         Some(item)
     }
 
-    /// The end of a LIFO `pop` that found at most `index` itself left (`head.real >= index`,
-    /// `back` already lowered to `index`): race the thieves for the last item with a CAS on
-    /// `head`, then restore `back`. Out of line, so that the common pop stays small inline.
+    /// The end of a LIFO `pop` whose `head` reading does not leave `index` plainly to the owner
+    /// (`back` already lowered to `index`): the last item, raced for with a CAS; an item a thief
+    /// claimed; or a LIFO batch's tentative claim, which the owner cuts short. Out of line, so
+    /// that the common pop stays small inline.
     #[inline(never)]
     fn pop_last(&self, mut head: Head, index: u32) -> Option<T> {
-        let won = head.len_to(index) == 0
-            && loop {
-                // SeqCst: the CAS is the last-item arbitration of Lê et al.; success and failure are
-                // ordered against thieves' claims on `head`.
+        let won = loop {
+            if head.is_tentative() {
+                if (index.wrapping_sub(head.oldest()) as i32) < 0 {
+                    break false; // `back` was the claim's first index: the deque was empty.
+                }
+                if head.len_to(index) >= 0 {
+                    // The thief commits at most up to `real`, below `index`: the item is ours, and
+                    // `back` stays lowered.
+                    // SAFETY: current buffer; no claim reaches `index`, and we wrote the slot.
+                    return Some(unsafe { self.slots.get().read(index) });
+                }
+                // The claim reaches `index`: cut it there, unless the thief commits first. Cut at
+                // its first item, the claim is withdrawn and `head` moves past the item, as after
+                // a last-item CAS: committing an empty claim would bring back the idle word a
+                // single thief may have read, with a stale `back`, before the batch claimed.
+                let first = index == head.oldest();
+                let cut =
+                    if first { Head::idle_at(index.wrapping_add(1)) } else { Head { real: index, ..head } };
+                // Relaxed: the two CASes on one word only decide who takes `index`; nothing is
+                // published (the owner wrote the slot; the thief reads only what it commits).
                 match self.inner.head.compare_exchange(
                     head.pack(),
-                    head.after_owner_take().pack(),
-                    Ordering::SeqCst,
+                    cut.pack(),
+                    Ordering::Relaxed,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => break true,
-                    Err(now) => {
-                        head = Head::unpack(now);
-                        // Only `steal` moved (a steal in flight finished): try again.
-                        if head.real != index {
-                            break false;
-                        }
-                    }
+                    Ok(_) if first => break true,
+                    // SAFETY: as above: the claim now ends at `index`.
+                    Ok(_) => return Some(unsafe { self.slots.get().read(index) }),
+                    Err(now) => head = Head::unpack(now),
                 }
-            };
+                continue;
+            }
+            match head.len_to(index) {
+                // A thief committed a batch that stops below `index` (it read a `back` below ours):
+                // nothing else can claim while its claim is open, and later claims see our `back`
+                // (the fence argument of the fast path), so the item is ours.
+                // SAFETY: as in the fast path of `pop_back`.
+                1.. => return Some(unsafe { self.slots.get().read(index) }),
+                ..0 => break false,
+                0 => {}
+            }
+            // SeqCst: the CAS is the last-item arbitration of Lê et al.; success and failure are
+            // ordered against thieves' claims on `head`.
+            match self.inner.head.compare_exchange(
+                head.pack(),
+                head.after_owner_take().pack(),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break true,
+                // `steal` moved (a steal in flight finished), or a thief claimed: look again.
+                Err(now) => head = Head::unpack(now),
+            }
+        };
         // Release: as for the decrement in `pop_back`, a thief that reads the restored `back` must
         // see the slots and buffer below it.
         self.inner.back.store(index.wrapping_add(1), Ordering::Release);
@@ -489,11 +535,11 @@ impl<T> Worker<T> {
     pub fn reserve(&self, additional: usize) {
         let back = self.back();
         // Acquire: as in `push`, slots below `steal` are free to reuse.
-        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
-        let in_use = back.wrapping_sub(head.steal) as usize;
+        let oldest = Head::unpack(self.inner.head.load(Ordering::Acquire)).oldest();
+        let in_use = back.wrapping_sub(oldest) as usize;
         let needed = in_use.saturating_add(additional);
         if needed > self.capacity() {
-            self.resize(round_capacity(needed, "reserve"), head.steal);
+            self.resize(round_capacity(needed, "reserve"), oldest);
         }
     }
 
@@ -502,15 +548,16 @@ impl<T> Worker<T> {
     pub fn shrink_to_fit(&self) {
         let back = self.back();
         // Acquire: as in `push`.
-        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
-        let in_use = back.wrapping_sub(head.steal);
+        let oldest = Head::unpack(self.inner.head.load(Ordering::Acquire)).oldest();
+        let in_use = back.wrapping_sub(oldest);
         let target = in_use.max(1).next_power_of_two().max(self.inner.min_capacity);
         if target < self.slots.get().capacity() {
-            self.resize(target, head.steal);
+            self.resize(target, oldest);
         }
     }
 
-    /// Moves the slots `steal..back` into a new buffer of `capacity` and retires the old one.
+    /// Moves the slots `steal..back` into a new buffer of `capacity` and retires the old one
+    /// (`steal` is a [`Head::oldest`]).
     #[cold]
     fn resize(&self, capacity: u32, steal: u32) {
         let back = self.back();
@@ -657,50 +704,68 @@ impl<T> Stealer<T> {
 
     /// Claims up to `min(limit, ceil(len / 2))` items from the front and puts each into `sink`.
     ///
-    /// FIFO: one CAS claims the whole batch (the owner never takes from the back, so everything
-    /// below the `back` we read stays ours to claim). LIFO: the owner pops at the back without a
-    /// CAS, so a range claimed against a stale `back` could overlap its pops; each further item is
-    /// claimed with its own fence and CAS, chained so that one CAS hands back the previous slot
-    /// and claims the next (DESIGN.md, "LIFO batches").
+    /// One claim for the whole batch. FIFO: one CAS (the owner never takes from the back, so
+    /// everything below the `back` we read stays ours to claim). LIFO: the owner pops at the back
+    /// without a CAS, so a range claimed against a stale `back` could overlap its pops; a batch of
+    /// two or more claims tentatively, then commits only what a second look at `back` shows is
+    /// still there ([`claim_lifo_batch`](Stealer::claim_lifo_batch); DESIGN.md, "LIFO batches").
     fn steal_into(&self, sink: &mut Sink<'_, T>, limit: usize) -> Steal<()> {
         let inner = &*self.inner;
         // Acquire: pairs with the Release of the previous thief's `finish_steal`, so our claim
         // comes after its copies in happens-before (its slots may be rewritten once we move on).
         let head = Head::unpack(inner.head.load(Ordering::Acquire));
         if !head.is_idle() {
-            // Another thief is copying. Relaxed: only a hint between Empty and Retry.
+            // Another thief is copying, or about to. Relaxed: only a hint between Empty and Retry.
             let back = inner.back.load(Ordering::Relaxed);
-            return if head.len_to(back) <= 0 { Steal::Empty } else { Steal::Retry };
+            return if head.held_to(back) > 0 { Steal::Retry } else { Steal::Empty };
         }
-        // SeqCst fence (heavy barrier in the fence-free flavour): orders our `head` load before our
-        // `back` load, against the owner's fence in `pop` between its `back` store and `head` load
-        // (Lê et al. 2013, steal()).
-        inner.thief_fence();
-        // Acquire: pairs with the Release store of `back` in `push`: the slots below it (and the
-        // buffer they were written to) are visible to us.
-        let back = inner.back.load(Ordering::Acquire);
-        let len = head.len_to(back);
-        if len <= 0 {
-            return Steal::Empty;
+        // A LIFO batch of two or more looks at `back` again after its claim, and that second look
+        // decides what it takes, so its first look, which only sizes the batch, needs no fence.
+        // Acquire: as below.
+        let mut len = if inner.flavor.is_lifo() && limit > 1 {
+            head.len_to(inner.back.load(Ordering::Acquire))
+        } else {
+            0
+        };
+        if len < 3 {
+            // Too few for such a batch (or not a LIFO batch): a claim decided by this look.
+            // SeqCst fence (heavy barrier in the fence-free flavour): orders our `head` load before
+            // our `back` load, against the owner's fence in `pop` between its `back` store and
+            // `head` load (Lê et al. 2013, steal()).
+            inner.thief_fence();
+            // Acquire: pairs with the Release store of `back` in `push`: the slots below it (and
+            // the buffer they were written to) are visible to us.
+            len = head.len_to(inner.back.load(Ordering::Acquire));
+            if len <= 0 {
+                return Steal::Empty;
+            }
         }
         let batch = (limit.min(MAX_CAPACITY as usize) as u32).min((len as u32).div_ceil(2));
+        let claimed = if inner.flavor.is_lifo() && batch > 1 {
+            match self.claim_lifo_batch(head, batch) {
+                Ok(claimed) => claimed,
+                Err(outcome) => return outcome,
+            }
+        } else {
+            let claimed = Head { steal: head.real, real: head.real.wrapping_add(batch) };
+            // SeqCst: the claim of Lê et al.'s steal(); on the LIFO last item it races the owner's
+            // CAS in `pop`, and its place in the SeqCst order is what the fence argument relies on.
+            if inner
+                .head
+                .compare_exchange(head.pack(), claimed.pack(), Ordering::SeqCst, Ordering::Relaxed)
+                .is_err()
+            {
+                return Steal::Retry;
+            }
+            claimed
+        };
         let _guard = inner.reclaimer.pin();
         // Acquire: pairs with the Release store in `resize`: the buffer we load holds the copied
-        // items. Loaded after `back`, so it is the buffer of the push we synchronised with or a
-        // later one, and holds every index below `back` from `steal` on.
-        let mut buffer = inner.buffer.load(Ordering::Acquire);
-        let first_batch = if inner.flavor.is_lifo() { 1 } else { batch };
-        let claimed = Head { steal: head.real, real: head.real.wrapping_add(first_batch) };
-        // SeqCst: the claim of Lê et al.'s steal(); on the LIFO last item it races the owner's
-        // CAS in `pop`, and its place in the SeqCst order is what the fence argument relies on.
-        if inner
-            .head
-            .compare_exchange(head.pack(), claimed.pack(), Ordering::SeqCst, Ordering::Relaxed)
-            .is_err()
-        {
-            return Steal::Retry;
-        }
-        let mut index = head.real;
+        // items. Loaded after `back` (both readings of it, for a LIFO batch), so it is the buffer
+        // of the push we synchronised with or a later one, and every resize since copied from
+        // `steal`, which our claim holds at its first index.
+        let buffer = inner.buffer.load(Ordering::Acquire);
+        let mut index = claimed.steal;
         while index != claimed.real {
             // SAFETY: we claimed `index`; the push that wrote it happens-before our Acquire load of
             // `back`, `buffer` holds it (loaded after `back`, kept alive by the pin), and the owner
@@ -708,35 +773,61 @@ impl<T> Stealer<T> {
             sink.put(unsafe { (*buffer).read(index) });
             index = index.wrapping_add(1);
         }
-        let mut holding = claimed;
-        let mut taken = first_batch;
-        while taken < batch {
-            // LIFO: claim the next item as a steal of its own, against the `head` our CAS read.
-            inner.thief_fence();
-            // Acquire: as above, for the next slot.
-            let back = inner.back.load(Ordering::Acquire);
-            if holding.len_to(back) <= 0 {
-                break;
-            }
-            // Acquire: as above; the owner may have grown the buffer since our last load.
-            buffer = inner.buffer.load(Ordering::Acquire);
-            let next = Head { steal: holding.real, real: holding.real.wrapping_add(1) };
-            // SeqCst: claims `holding.real` as in a single steal, and (Release) hands back the slot
-            // we copied, as `finish_steal` would.
-            if inner
-                .head
-                .compare_exchange(holding.pack(), next.pack(), Ordering::SeqCst, Ordering::Relaxed)
-                .is_err()
-            {
-                break;
-            }
-            // SAFETY: as for the first item: claimed, published by `back`, in `buffer`.
-            sink.put(unsafe { (*buffer).read(holding.real) });
-            holding = next;
-            taken += 1;
-        }
-        inner.finish_steal(holding);
+        inner.finish_steal(claimed);
         Steal::Success(())
+    }
+
+    /// A LIFO batch's claim: `head.real..+batch` tentatively, then a second look at `back`
+    /// decides how much of it to commit. Returns the committed claim (at least one item), or the
+    /// outcome when there is none.
+    fn claim_lifo_batch(&self, head: Head, batch: u32) -> Result<Head, Steal<()>> {
+        let inner = &*self.inner;
+        let start = head.real;
+        let mut claim = Head::tentative(start, start.wrapping_add(batch));
+        // SeqCst, as a single steal's claim. While tentative, only the owner's `pop_last` may
+        // change the word (cutting the claim short); other thieves see a steal in flight.
+        if inner
+            .head
+            .compare_exchange(head.pack(), claim.pack(), Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(Steal::Retry);
+        }
+        // SeqCst fence (heavy barrier in the fence-free flavour): orders our claim before the
+        // `back` load below, against the owner's fence in `pop` (store-load, both sides): an owner
+        // pop whose `head` load misses the claim has its lowered `back` read below, and one that
+        // sees the claim cuts it short with a CAS instead of taking an item inside it.
+        inner.thief_fence();
+        // Acquire: as the first load of `back`: it publishes the slots below it.
+        let back = inner.back.load(Ordering::Acquire);
+        let below_back = (back.wrapping_sub(start) as i32).max(0) as u32;
+        let committed = loop {
+            let reach = claim.real.wrapping_sub(start).min(below_back);
+            let committed = Head { steal: start, real: start.wrapping_add(reach) };
+            // Relaxed: it only settles, against the owner's cutting CAS on the same word, how far
+            // the claim reaches; the slots were published by the Acquire load of `back`, and our
+            // reads are handed back by `finish_steal`'s Release.
+            match inner.head.compare_exchange(
+                claim.pack(),
+                committed.pack(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break committed,
+                Err(now) => claim = Head::unpack(now),
+            }
+            if !claim.is_tentative() || claim.oldest() != start {
+                // The owner popped the claim's first item, the last in the deque, and withdrew
+                // the claim.
+                return Err(Steal::Empty);
+            }
+        };
+        if committed.is_idle() {
+            // Our second look found the deque empty; the item at `start`, if the owner is
+            // popping it, is still arbitrated by its last-item CAS on this word.
+            return Err(Steal::Empty);
+        }
+        Ok(committed)
     }
 }
 

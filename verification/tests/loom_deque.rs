@@ -88,6 +88,56 @@ fn lifo_pops_vs_batch_steal_and_pop() {
 }
 
 #[test]
+fn fence_free_pops_vs_batch_steal() {
+    pops_vs_thieves(Flavor::LifoFenceFree, 4, 3, &[steal_batch]);
+}
+
+/// A batch thief and a single thief: the batch's tentative claim, cut to nothing by the owner,
+/// commits back to the idle word the single thief may have read before it.
+#[test]
+fn lifo_pops_vs_batch_and_single_thief() {
+    pops_vs_thieves(Flavor::Lifo, 4, 3, &[steal_batch, steal_one]);
+}
+
+/// The owner holds `items`, a batch thief starts, and the owner pops `pops` of them, pushes
+/// `pushes` new ones and pops until `None`. The thief's first `back` reading can be stale by
+/// both the pops and the pushes at its second look. Only the owner pushes, so its `None` is
+/// final: nothing is drained after the thief is joined, and an item the owner leaves behind
+/// while a claim is open counts as lost.
+fn pops_and_pushes_vs_batch_steal(items: u32, pops: usize, pushes: u32) {
+    loom::model(move || {
+        let owner = Worker::with_capacity(Flavor::Lifo, 8);
+        for item in 0..items {
+            owner.push(item);
+        }
+        let thief = spawn_thief(owner.stealer(), steal_batch);
+        let mut taken: Vec<u32> = (0..pops).filter_map(|_| owner.pop()).collect();
+        for item in items..items + pushes {
+            owner.push(item);
+        }
+        taken.extend(std::iter::from_fn(|| owner.pop()));
+        taken.extend(thief.join().unwrap());
+        assert_each_once(taken, items + pushes);
+    });
+}
+
+/// A claim of 2 from a `back` of 4; the thief's second look reads 1, and the owner's refill
+/// brings `back` up to the claim's end: a `pop` that took the claim's end for the deque's end
+/// would leave the refilled item behind.
+#[test]
+fn lifo_refill_up_to_a_tentative_claim() {
+    pops_and_pushes_vs_batch_steal(4, 3, 1);
+}
+
+/// A claim of 3 from a `back` of 6 that commits 1 item (second look after 5 pops): the refilled
+/// items above the committed claim are the owner's, though `head` read before the commit said
+/// the claim reached them.
+#[test]
+fn lifo_refill_above_a_short_committed_claim() {
+    pops_and_pushes_vs_batch_steal(6, 5, 2);
+}
+
+#[test]
 fn fifo_pops_vs_batch_steal_of_several() {
     pops_vs_thieves(Flavor::Fifo, 4, 4, &[steal_batch]);
 }
