@@ -644,12 +644,17 @@ struct Sink<'a, T> {
 }
 
 impl<T> Sink<'_, T> {
-    fn put(&mut self, item: T) {
-        match self.dest {
-            Some(dest) if !(self.pop_one && self.first.is_none()) => {
-                dest.push(item);
-            }
-            _ => self.first = Some(item),
+    /// Moves the claimed items `start..end` out with `read`: the first to the caller when it keeps
+    /// one, the rest into `dest` with one `push_batch` (one publishing store for the run).
+    fn take_run(&mut self, start: u32, end: u32, read: impl Fn(u32) -> T) {
+        let mut next = start;
+        if self.pop_one || self.dest.is_none() {
+            self.first = Some(read(next));
+            next = next.wrapping_add(1);
+        }
+        let rest = end.wrapping_sub(next);
+        if let Some(dest) = self.dest.filter(|_| rest > 0) {
+            dest.push_batch((0..rest).map(|offset| read(next.wrapping_add(offset))));
         }
     }
 }
@@ -765,14 +770,11 @@ impl<T> Stealer<T> {
         // of the push we synchronised with or a later one, and every resize since copied from
         // `steal`, which our claim holds at its first index.
         let buffer = inner.buffer.load(Ordering::Acquire);
-        let mut index = claimed.steal;
-        while index != claimed.real {
-            // SAFETY: we claimed `index`; the push that wrote it happens-before our Acquire load of
-            // `back`, `buffer` holds it (loaded after `back`, kept alive by the pin), and the owner
-            // does not write slots from `steal` on while our claim holds `steal`.
-            sink.put(unsafe { (*buffer).read(index) });
-            index = index.wrapping_add(1);
-        }
+        // SAFETY: `take_run` reads each index of `claimed.steal..claimed.real` once. We claimed
+        // them; the push that wrote each happens-before our Acquire load of `back`, `buffer` holds
+        // it (loaded after `back`, kept alive by the pin), and the owner does not write slots from
+        // `steal` on while our claim holds `steal`.
+        sink.take_run(claimed.steal, claimed.real, |index| unsafe { (*buffer).read(index) });
         inner.finish_steal(claimed);
         Steal::Success(())
     }
