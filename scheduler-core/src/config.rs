@@ -34,7 +34,8 @@ pub struct CoreConfig {
     pub injector_interval: u32,
     /// Passes over the victims before `find_task` gives up; a pass is repeated, after a short
     /// backoff, only when a steal lost a race (or, with [`VictimPolicy::LargestQueue`], when the
-    /// chosen victim was emptied first). At least 1.
+    /// chosen victim was emptied first). An idle worker whose `find_task` gave up on lost races
+    /// looks again rather than sleeping. At least 1.
     pub steal_rounds: u32,
     /// Which victims a thief tries, in which order.
     pub victim_policy: VictimPolicy,

@@ -9,7 +9,7 @@ use filch_deque::{Steal, Worker as Deque};
 use filch_injector::Injector;
 use filch_sleep::{Sleeper, Slot};
 use filch_sync::atomic::{fence, Ordering};
-use filch_sync::Backoff;
+use filch_sync::{thread, Backoff};
 
 use crate::counting_park::CountingPark;
 use crate::registry::Route;
@@ -95,6 +95,10 @@ pub struct Worker<'r, T> {
     random: Cell<u64>,
     /// Where the next sweep starts: after the last victim robbed ([`VictimPolicy::RoundRobin`]).
     cursor: Cell<usize>,
+    /// The last `find_task` gave up on a queue where it lost races (`Retry`: another thief was
+    /// copying out of it, or won the claim) rather than finding every queue empty: an idle
+    /// worker looks again instead of sleeping ([`look_before_idling`](Worker::look_before_idling)).
+    lost_race: Cell<bool>,
 }
 
 /// What one pass over the victims came to.
@@ -128,6 +132,7 @@ impl<'r, T> Worker<'r, T> {
             high_streak: Cell::new(0),
             random: Cell::new(seed),
             cursor: Cell::new((index + 1) % registry.stealers().len()),
+            lost_race: Cell::new(false),
         }
     }
 
@@ -243,6 +248,7 @@ impl<'r, T> Worker<'r, T> {
 
     /// Looks for a task without blocking, in the order given on [`Worker`].
     pub fn find_task(&self) -> Option<T> {
+        self.lost_race.set(false);
         let ticks = self.ticks.get().wrapping_add(1);
         self.ticks.set(ticks);
         if self.high_streak.get() < self.registry.config().high_priority_burst {
@@ -306,7 +312,23 @@ impl<'r, T> Worker<'r, T> {
         let registry = self.registry;
         self.sleeper
             .borrow_mut()
-            .idle_until(|| registry.is_shut_down() || self.is_retiring(), || self.find_task())
+            .idle_until(|| registry.is_shut_down() || self.is_retiring(), || self.look_before_idling())
+    }
+
+    /// [`find_task`](Worker::find_task) as an idle worker's look for work, in its search and in
+    /// its final check before sleeping: repeated, yielding in between, while it came back empty
+    /// only because steals lost races. Such a `find_task` saw work it could not take; a worker
+    /// that slept on it could be left asleep beside that work, since the thief that held the
+    /// victim wakes nobody for what it leaves behind. A lost race means another worker is in
+    /// the middle of a claim or has just made one, so the repeats end.
+    fn look_before_idling(&self) -> Option<T> {
+        loop {
+            let found = self.find_task();
+            if found.is_some() || !self.lost_race.get() {
+                return found;
+            }
+            thread::yield_now();
+        }
     }
 
     /// Whether a [`resize`](Registry::resize) has taken this worker's index out of the pool.
@@ -355,7 +377,7 @@ impl<'r, T> Worker<'r, T> {
             }
             // Bind the result first: the sleeper stays borrowed only while idling, never while a
             // task runs (tasks may help in turn).
-            let found = self.sleeper.borrow_mut().idle_until(&mut done, || self.find_task());
+            let found = self.sleeper.borrow_mut().idle_until(&mut done, || self.look_before_idling());
             match found {
                 Some(task) => self.execute(task),
                 None => return,
@@ -395,6 +417,7 @@ impl<'r, T> Worker<'r, T> {
                 Steal::Retry => {}
             }
         }
+        self.lost_race.set(true);
         None
     }
 
@@ -421,7 +444,7 @@ impl<'r, T> Worker<'r, T> {
         if !self.registry.is_open(Route::High) {
             return None;
         }
-        let task = take_one(self.registry.high())?;
+        let task = self.take_one(self.registry.high())?;
         self.high_streak.set(self.high_streak.get() + 1);
         Some(task)
     }
@@ -432,7 +455,7 @@ impl<'r, T> Worker<'r, T> {
         if !self.registry.is_open(Route::Inboxes) {
             return None;
         }
-        take_one(&self.registry.inboxes()[self.index])
+        self.take_one(&self.registry.inboxes()[self.index])
     }
 
     /// Steals about half of some victim's deque into the own deque and returns one of its tasks:
@@ -455,10 +478,11 @@ impl<'r, T> Worker<'r, T> {
             };
             match pass {
                 Pass::Found(task) => return Some(task),
-                Pass::Nothing => break,
+                Pass::Nothing => return None,
                 Pass::LostARace => {}
             }
         }
+        self.lost_race.set(true);
         None
     }
 
@@ -477,7 +501,7 @@ impl<'r, T> Worker<'r, T> {
                 return None;
             }
             WorkerCounters::bump_owned(&self.counters.steal_attempts);
-            let task = take_one(inbox);
+            let task = self.take_one(inbox);
             let counter = if task.is_some() { &self.counters.stolen } else { &self.counters.failed_steals };
             WorkerCounters::bump_owned(counter);
             task
@@ -547,6 +571,22 @@ impl<'r, T> Worker<'r, T> {
         }
     }
 
+    /// One task from an injector-shaped queue, retrying a few lost races (then noting them).
+    fn take_one(&self, queue: &Injector<T>) -> Option<T> {
+        if queue.is_empty() {
+            return None;
+        }
+        for _ in 0..INJECTOR_RETRIES {
+            match queue.steal() {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => {}
+            }
+        }
+        self.lost_race.set(true);
+        None
+    }
+
     fn next_random(&self) -> u64 {
         let mut x = self.random.get();
         x ^= x << 13;
@@ -555,21 +595,6 @@ impl<'r, T> Worker<'r, T> {
         self.random.set(x);
         x
     }
-}
-
-/// One task from an injector-shaped queue, retrying a few lost races.
-fn take_one<T>(queue: &Injector<T>) -> Option<T> {
-    if queue.is_empty() {
-        return None;
-    }
-    for _ in 0..INJECTOR_RETRIES {
-        match queue.steal() {
-            Steal::Success(task) => return Some(task),
-            Steal::Empty => return None,
-            Steal::Retry => {}
-        }
-    }
-    None
 }
 
 impl<T> Drop for Worker<'_, T> {

@@ -12,15 +12,20 @@ use filch_verification::meeting::tasks_that_meet;
 use shuttle::rand::{thread_rng, Rng};
 
 fn iterations() -> usize {
-    budget::pick(1, 5_000, 50_000)
+    budget::pick(1, 50_000, 500_000)
 }
 
-/// A random pool shape: 2 to 4 workers, batches of 1, 2 or 8, and either no searching at all
-/// or a short spin before sleeping.
+/// A random pool shape: 2 to 4 workers, batches of 1, 2 or 8, one or two passes over the victims
+/// (one pass gives up at the first lost race), and either no searching at all or a short spin
+/// before sleeping.
 fn random_run() {
     let mut rng = thread_rng();
     let workers = rng.gen_range(2..=4);
-    let mut config = CoreConfig { steal_limit: [1, 2, 8][rng.gen_range(0..3)], ..CoreConfig::default() };
+    let mut config = CoreConfig {
+        steal_limit: [1, 2, 8][rng.gen_range(0..3)],
+        steal_rounds: rng.gen_range(1..=2),
+        ..CoreConfig::default()
+    };
     config.idle.spin_rounds = rng.gen_range(0..=2);
     config.idle.yield_rounds = 0;
     tasks_that_meet(workers, config);
