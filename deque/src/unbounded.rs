@@ -273,7 +273,7 @@ impl<T> Worker<T> {
         let mut slots = self.slots.get();
         // A tentative claim's flagged `steal` also lands here (its distance reads past 2^31).
         if back.wrapping_sub(head.steal) >= slots.capacity() {
-            slots = self.make_room(head);
+            slots = self.make_room(back, head);
         }
         // SAFETY: the owner's cached slots are those of the current buffer, which only the owner
         // retires (refreshing the cache). `back - steal < capacity`, so the slot of `back` holds no
@@ -335,14 +335,14 @@ impl<T> Worker<T> {
         was_empty
     }
 
-    /// `push`'s slow path: doubles the buffer if it is full from `head`'s oldest index, and
-    /// returns the slots to write.
+    /// `push`'s slow path: doubles the buffer if `back` is a full buffer past `head`'s oldest
+    /// index, and returns the slots to write.
     #[cold]
     #[inline(never)]
-    fn make_room(&self, head: Head) -> Slots<T> {
+    fn make_room(&self, back: u32, head: Head) -> Slots<T> {
         let oldest = head.oldest();
         let capacity = self.slots.get().capacity();
-        if self.back().wrapping_sub(oldest) >= capacity {
+        if back.wrapping_sub(oldest) >= capacity {
             self.resize(grown(capacity, "push"), oldest);
         }
         self.slots.get()
