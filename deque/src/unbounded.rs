@@ -62,6 +62,15 @@ impl<T> Inner<T> {
         }
     }
 
+    /// A thief's claim: moves `head` from the idle word `idle` it read to `claim`; false when the
+    /// word changed meanwhile.
+    fn claim(&self, idle: Head, claim: Head) -> bool {
+        // SeqCst: the claim of Lê et al.'s steal(); on the LIFO last item it races the owner's CAS
+        // in `pop`, and its place in the SeqCst order is what the fence arguments rely on (a LIFO
+        // batch's second look included).
+        self.head.compare_exchange(idle.pack(), claim.pack(), Ordering::SeqCst, Ordering::Relaxed).is_ok()
+    }
+
     /// Ends the steal that claimed from `claimed.steal`: `steal` catches up with `real`, which hands
     /// the copied slots back to the owner and lets the next thief in.
     fn finish_steal(&self, mut claimed: Head) {
@@ -366,8 +375,8 @@ impl<T> Worker<T> {
         let back = self.back();
         if !light {
             // Relaxed: `real` only grows (a tentative claim aside), so a stale reading can only
-            // make us try the fenced path on a deque that turns out empty. Skipped when the fence is a compiler fence: then
-            // the check would cost more than it saves.
+            // make us try the fenced path on a deque that turns out empty. Skipped when the fence
+            // is a compiler fence: then the check would cost more than it saves.
             let early = Head::unpack(inner.head.load(Ordering::Relaxed));
             // Not on a tentative claim: its thief may give items back (`real` then moves down).
             if early.len_to(back) <= 0 && !early.is_tentative() {
@@ -746,6 +755,8 @@ impl<T> Stealer<T> {
             }
         }
         let batch = (limit.min(MAX_CAPACITY as usize) as u32).min((len as u32).div_ceil(2));
+        // Pinned before the claim, not inside it: while a claim is open other thieves get `Retry`.
+        let _guard = inner.reclaimer.pin();
         let claimed = if inner.flavor.is_lifo() && batch > 1 {
             match self.claim_lifo_batch(head, batch) {
                 Ok(claimed) => claimed,
@@ -753,18 +764,11 @@ impl<T> Stealer<T> {
             }
         } else {
             let claimed = Head { steal: head.real, real: head.real.wrapping_add(batch) };
-            // SeqCst: the claim of Lê et al.'s steal(); on the LIFO last item it races the owner's
-            // CAS in `pop`, and its place in the SeqCst order is what the fence argument relies on.
-            if inner
-                .head
-                .compare_exchange(head.pack(), claimed.pack(), Ordering::SeqCst, Ordering::Relaxed)
-                .is_err()
-            {
+            if !inner.claim(head, claimed) {
                 return Steal::Retry;
             }
             claimed
         };
-        let _guard = inner.reclaimer.pin();
         // Acquire: pairs with the Release store in `resize`: the buffer we load holds the copied
         // items. Loaded after `back` (both readings of it, for a LIFO batch), so it is the buffer
         // of the push we synchronised with or a later one, and every resize since copied from
@@ -786,13 +790,9 @@ impl<T> Stealer<T> {
         let inner = &*self.inner;
         let start = head.real;
         let mut claim = Head::tentative(start, start.wrapping_add(batch));
-        // SeqCst, as a single steal's claim. While tentative, only the owner's `pop_last` may
-        // change the word (cutting the claim short); other thieves see a steal in flight.
-        if inner
-            .head
-            .compare_exchange(head.pack(), claim.pack(), Ordering::SeqCst, Ordering::Relaxed)
-            .is_err()
-        {
+        // While tentative, only the owner's `pop_last` may change the word (cutting the claim
+        // short); other thieves see a steal in flight.
+        if !inner.claim(head, claim) {
             return Err(Steal::Retry);
         }
         // SeqCst fence (heavy barrier in the fence-free flavour): orders our claim before the

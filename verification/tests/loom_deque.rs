@@ -92,8 +92,8 @@ fn fence_free_pops_vs_batch_steal() {
     pops_vs_thieves(Flavor::LifoFenceFree, 4, 3, &[steal_batch]);
 }
 
-/// A batch thief and a single thief: the batch's tentative claim, cut to nothing by the owner,
-/// commits back to the idle word the single thief may have read before it.
+/// A batch thief and a single thief: a tentative claim the owner cuts to nothing must not bring
+/// back the idle word the single thief may have read before it (the owner withdraws it instead).
 #[test]
 fn lifo_pops_vs_batch_and_single_thief() {
     pops_vs_thieves(Flavor::Lifo, 4, 3, &[steal_batch, steal_one]);
