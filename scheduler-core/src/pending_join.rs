@@ -58,7 +58,8 @@
 //! would, setting its latch, and the lower frame finds the latch set when it gets there.
 //!
 //! # When to publish (`join::offer_oldest`)
-//! At join entry, after linking, and only on a pool of more than one worker:
+//! At the entry of a linked join (see "Plain joins" below), and only on a pool of more than one
+//! worker:
 //! - the frame is a segment root: publish it (above);
 //! - else if the sleep counts show a sleepy or searching worker (one relaxed load of a word
 //!   that changes only when workers go idle or are woken) and this worker's deque looks empty
@@ -72,6 +73,23 @@
 //! (callgrind, fib, every 64th join), and what it buys — work already queued when a thief
 //! arrives — the hunger check delivers one join later. Neither rule helps an `a` that blocks
 //! waiting for `b` without joining again; `join`'s documentation says so.
+//!
+//! # Plain joins
+//! Linking, the hunger check and unlinking cost about 20 instructions per join over a plain
+//! call of `a` then `b` (callgrind, fib(20) to fib(22) on a pool of two workers, the other one
+//! blocked in a task: 42.4 per call with every join linked, 22.3 with plain joins, sequential
+//! 9.5), which made fine-grained recursion on two workers slower than sequential code. Only the
+//! oldest frames are ever published, so the young ones need not be linked: once
+//! `LINKED_BEFORE_PLAIN` (3) frames are linked in the current segment, linking a frame grants a
+//! budget of `PLAIN_PER_LINKED` (63) plain joins (`join` asks `PendingJoins::take_plain` before
+//! anything else); the join after them links again and can publish. A plain join's `b` never
+//! leaves the thread. That costs parallelism only in shapes whose work lies below levels with
+//! trivial `b`s (a thief is served the oldest linked frame, and a trivial one serves it
+//! nothing), the kind of shape `RECORDED` gives up on too. The budget is cleared when the
+//! segment's linked depth drops below three and when a segment starts or ends, so the first
+//! three levels of every task (and of every helped task) always link, as the first must (a
+//! segment root is published). The idea is chili's (Rust, heartbeat scheduling: a job is queued
+//! only while fewer than three are, or on every 64th join).
 
 use core::cell::Cell;
 
@@ -79,6 +97,12 @@ use crate::job_ref::JobRef;
 
 /// How many pending joins per worker are recorded, so can be published (the oldest ones).
 pub(crate) const RECORDED: usize = 64;
+
+/// With this many frames linked in the current segment, joins above them may run as plain calls.
+const LINKED_BEFORE_PLAIN: usize = 3;
+
+/// How many plain joins follow each join linked at or above [`LINKED_BEFORE_PLAIN`].
+const PLAIN_PER_LINKED: u32 = 63;
 
 /// One worker's stack of pending joins (see the module documentation).
 pub(crate) struct PendingJoins {
@@ -90,6 +114,8 @@ pub(crate) struct PendingJoins {
     published: Cell<usize>,
     /// The index of the current segment's root.
     base: Cell<usize>,
+    /// How many of the next joins may run as plain calls, linking nothing (see "Plain joins").
+    plain_left: Cell<u32>,
 }
 
 impl PendingJoins {
@@ -100,7 +126,19 @@ impl PendingJoins {
             depth: Cell::new(0),
             published: Cell::new(0),
             base: Cell::new(0),
+            plain_left: Cell::new(0),
         }
+    }
+
+    /// Whether the join starting now may run as two plain calls, and counts it if so.
+    #[inline]
+    pub(crate) fn take_plain(&self) -> bool {
+        let left = self.plain_left.get();
+        if left == 0 {
+            return false;
+        }
+        self.plain_left.set(left - 1);
+        true
     }
 
     /// Links a frame whose unpublished `B` is `job` on top of the stack until the guard drops.
@@ -111,6 +149,9 @@ impl PendingJoins {
             slot.set(Some(job));
         }
         self.depth.set(index + 1);
+        if index + 1 >= self.base.get() + LINKED_BEFORE_PLAIN {
+            self.plain_left.set(PLAIN_PER_LINKED);
+        }
         Linked { stack: self, index }
     }
 
@@ -122,6 +163,7 @@ impl PendingJoins {
             depth,
             "filch-scheduler-core: join: a segment starts above an unpublished join"
         );
+        self.plain_left.set(0);
         Segment { stack: self, base: self.base.replace(depth) }
     }
 }
@@ -173,6 +215,9 @@ impl Drop for Linked<'_> {
         if stack.published.get() > self.index {
             stack.published.set(self.index);
         }
+        if self.index < stack.base.get() + LINKED_BEFORE_PLAIN {
+            stack.plain_left.set(0);
+        }
     }
 }
 
@@ -192,6 +237,7 @@ impl Drop for Segment<'_> {
             "filch-scheduler-core: join: a segment ended with joins still pending"
         );
         self.stack.base.set(self.base);
+        self.stack.plain_left.set(0);
     }
 }
 
@@ -248,6 +294,45 @@ mod tests {
         while let Some(top) = linked.pop() {
             assert_eq!(top.unlink(), linked.len() < RECORDED, "frame {}", linked.len());
         }
+    }
+
+    #[test]
+    fn three_linked_frames_let_the_next_sixty_three_joins_run_plain() {
+        let frames = [0u8; 4];
+        let stack = PendingJoins::new();
+        let bottom = stack.link(job(&frames[0]));
+        let middle = stack.link(job(&frames[1]));
+        assert!(!stack.take_plain(), "two linked frames: every join links");
+        let third = stack.link(job(&frames[2]));
+        for taken in 0..PLAIN_PER_LINKED {
+            assert!(stack.take_plain(), "plain join {taken}");
+        }
+        assert!(!stack.take_plain(), "the 64th join links again");
+        let fourth = stack.link(job(&frames[3]));
+        assert!(stack.take_plain(), "a frame linked above three grants a new budget");
+        assert!(!fourth.unlink());
+        assert!(stack.take_plain(), "unlinking above the third frame keeps the budget");
+        assert!(!third.unlink());
+        assert!(!stack.take_plain(), "below three linked frames every join links");
+        assert!(!middle.unlink() && !bottom.unlink());
+    }
+
+    #[test]
+    fn a_segment_starts_and_ends_without_plain_joins() {
+        let frames = [0u8; 4];
+        let stack = PendingJoins::new();
+        let linked: Vec<_> = frames[..3].iter().map(|frame| stack.link(job(frame))).collect();
+        while linked[2].take_oldest_unpublished().is_some() {}
+        assert!(stack.take_plain());
+        {
+            let _segment = stack.start_segment();
+            assert!(!stack.take_plain(), "a helped task's first join links (its segment root)");
+            let root = stack.link(job(&frames[3]));
+            assert!(root.is_segment_root() && !stack.take_plain());
+            assert!(!root.unlink());
+        }
+        assert!(!stack.take_plain(), "the segment below starts over");
+        assert!(linked.into_iter().rev().all(Linked::unlink), "all three were published");
     }
 
     #[test]
