@@ -87,8 +87,10 @@
 //! trivial `b`s (a thief is served the oldest linked frame, and a trivial one serves it
 //! nothing), the kind of shape `RECORDED` gives up on too. The budget is cleared when the
 //! segment's linked depth drops below three and when a segment starts or ends, so the first
-//! three levels of every task (and of every helped task) always link, as the first must (a
-//! segment root is published). The idea is chili's (Rust, heartbeat scheduling: a job is queued
+//! three levels of every task (also of a task run while a join waits) always link, as the first
+//! must (a segment root is published). A scope's owner helps without a segment (above): a task
+//! it runs starts with what budget is left, so its first joins may run plain, and the join
+//! after at most 63 of them links. The idea is chili's (Rust, heartbeat scheduling: a job is queued
 //! only while fewer than three are, or on every 64th join).
 
 use core::cell::Cell;
