@@ -111,7 +111,8 @@ impl Peers {
         Self { threads, filch, rayon, chili }
     }
 
-    /// Times `run` on each scheduler, each answer checked against the sequential one.
+    /// Times `run` on each scheduler, each answer checked against the sequential one; each
+    /// scheduler's samples after a pause and an untimed run ([`settle`]).
     fn compare(
         &self,
         config: &Config,
@@ -121,6 +122,8 @@ impl Peers {
     ) -> Comparison {
         let expected = run(&mut Sequential);
         let mut time = |workload: &mut dyn Workload| -> Stats {
+            settle();
+            timed_run(workload, &mut run, expected);
             measure(config.samples(), ops, || timed_run(workload, &mut run, expected))
         };
         let filch = time(&mut Filch(&self.filch));
@@ -131,6 +134,18 @@ impl Peers {
         ];
         Comparison { workload, threads: self.threads, filch, peers }
     }
+}
+
+/// How long the previous scheduler's idle workers get to fall asleep before the next one is
+/// timed (rayon's spin and yield for a while first).
+const SETTLE: Duration = Duration::from_millis(20);
+
+/// Waits [`SETTLE`]: on a 2-core machine another pool's workers still spinning share the cores
+/// with the scheduler being timed, and with the short rows (one small tree per `install`) that
+/// lasted through all of its samples. Each scheduler's samples then start with one untimed run,
+/// which wakes its own workers.
+fn settle() {
+    std::thread::sleep(SETTLE);
 }
 
 /// One run of `run` on `scheduler`, its answer checked against `expected`.
