@@ -3,7 +3,7 @@
 //!
 //! - [`Sleep`] (shared) and [`Sleeper`] (one per worker): an event-count protocol. A worker
 //!   that runs out of work searches for a bounded time ([`IdlePolicy`]: spin hints, a few yields,
-//!   at most about half the workers at once), then *announces* that it will sleep, checks for
+//!   at most about half the workers at once, both of two), then *announces* that it will sleep, checks for
 //!   work one last time, and *commits* (parks) or *cancels*. A producer publishes work and then
 //!   notifies: [`Sleep::notify_one`] (wake any; skipped while a searcher is looking, and the last
 //!   searcher to find work wakes the next), [`Sleep::notify`] (wake worker `i`), and
