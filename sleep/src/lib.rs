@@ -3,11 +3,11 @@
 //!
 //! - [`Sleep`] (shared) and [`Sleeper`] (one per worker): an event-count protocol. A worker
 //!   that runs out of work searches for a bounded time ([`IdlePolicy`]: spin hints, a few yields,
-//!   at most about half the workers at once, both of two), then *announces* that it will sleep, checks for
-//!   work one last time, and *commits* (parks) or *cancels*. A producer publishes work and then
-//!   notifies: [`Sleep::notify_one`] (wake any; skipped while a searcher is looking, and the last
-//!   searcher to find work wakes the next), [`Sleep::notify`] (wake worker `i`), and
-//!   [`Sleep::notify_all`] (shutdown). With nobody sleepy, notifying is a fence and one load.
+//!   at most about half the workers at once, both of two), then *announces* that it will sleep,
+//!   checks for work one last time, and *commits* (parks) or *cancels*. A producer publishes
+//!   work and then notifies: [`Sleep::notify_one`] (wake any; skipped while a searcher is
+//!   looking, and the last searcher to find work wakes the next), [`Sleep::notify`] (wake worker
+//!   `i`), and [`Sleep::notify_all`] (shutdown). With nobody sleepy, notifying is a fence and one load.
 //! - [`Latch`] (one-shot, for `join`) and [`CountLatch`] (outstanding tasks of a scope): set by
 //!   anyone, waited on by their owner worker, which spins and then sleeps until a targeted
 //!   notify.

@@ -112,7 +112,7 @@ impl Peers {
     }
 
     /// Times `run` on each scheduler, each answer checked against the sequential one; each
-    /// scheduler's samples after a pause and an untimed run ([`settle`]).
+    /// scheduler's samples after a pause and an untimed run ([`SETTLE`]).
     fn compare(
         &self,
         config: &Config,
@@ -122,7 +122,7 @@ impl Peers {
     ) -> Comparison {
         let expected = run(&mut Sequential);
         let mut time = |workload: &mut dyn Workload| -> Stats {
-            settle();
+            std::thread::sleep(SETTLE);
             timed_run(workload, &mut run, expected);
             measure(config.samples(), ops, || timed_run(workload, &mut run, expected))
         };
@@ -136,17 +136,12 @@ impl Peers {
     }
 }
 
-/// How long the previous scheduler's idle workers get to fall asleep before the next one is
-/// timed (rayon's spin and yield for a while first).
+/// The pause before each scheduler's samples, for the previous scheduler's idle workers to fall
+/// asleep (rayon's spin and yield for a while first): on a 2-core machine another pool's workers
+/// still spinning share the cores with the scheduler being timed, and on the short rows (one
+/// small tree per `install`) that lasted through all of its samples. One untimed run follows,
+/// which wakes the timed scheduler's own workers.
 const SETTLE: Duration = Duration::from_millis(20);
-
-/// Waits [`SETTLE`]: on a 2-core machine another pool's workers still spinning share the cores
-/// with the scheduler being timed, and with the short rows (one small tree per `install`) that
-/// lasted through all of its samples. Each scheduler's samples then start with one untimed run,
-/// which wakes its own workers.
-fn settle() {
-    std::thread::sleep(SETTLE);
-}
 
 /// One run of `run` on `scheduler`, its answer checked against `expected`.
 pub(super) fn timed_run(
