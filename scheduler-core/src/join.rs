@@ -22,9 +22,9 @@ use crate::worker_thread::WorkerThread;
 /// plain calls, at about the cost of two function calls; their `b` never leaves this thread. A
 /// linked join keeps `b` private unless it is the first join of a task (the pool's own `join`,
 /// or the first join inside a stolen or spawned job, unless a scope's owner runs that job while
-/// it waits for the scope), or some worker of the pool is idle
-/// (searching or asleep) when the join starts; then the oldest private `b` on this thread is
-/// published, which is the biggest piece of work. When `a` returns, a private `b` runs inline; a
+/// it waits for the scope), or some worker of the pool is idle (searching or asleep) when the
+/// join starts; then the oldest private `b` on this thread is published, which is the biggest
+/// piece of work. When `a` returns, a private `b` runs inline; a
 /// published one is popped back, or, if a thief took it, this worker runs other tasks until the
 /// thief is done. On a pool of one worker nothing is ever published.
 ///

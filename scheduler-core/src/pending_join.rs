@@ -90,8 +90,8 @@
 //! three levels of every task (also of a task run while a join waits) always link, as the first
 //! must (a segment root is published). A scope's owner helps without a segment (above): a task
 //! it runs starts with what budget is left, so its first joins may run plain, and the join
-//! after at most 63 of them links. The idea is chili's (Rust, heartbeat scheduling: a job is queued
-//! only while fewer than three are, or on every 64th join).
+//! after at most 63 of them links. The idea is chili's (Rust, heartbeat scheduling: a job is
+//! queued only while fewer than three are, or on every 64th join).
 
 use core::cell::Cell;
 

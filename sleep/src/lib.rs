@@ -7,7 +7,8 @@
 //!   checks for work one last time, and *commits* (parks) or *cancels*. A producer publishes
 //!   work and then notifies: [`Sleep::notify_one`] (wake any; skipped while a searcher is
 //!   looking, and the last searcher to find work wakes the next), [`Sleep::notify`] (wake worker
-//!   `i`), and [`Sleep::notify_all`] (shutdown). With nobody sleepy, notifying is a fence and one load.
+//!   `i`), and [`Sleep::notify_all`] (shutdown). With nobody sleepy, notifying is a fence and one
+//!   load.
 //! - [`Latch`] (one-shot, for `join`) and [`CountLatch`] (outstanding tasks of a scope): set by
 //!   anyone, waited on by their owner worker, which spins and then sleeps until a targeted
 //!   notify.
