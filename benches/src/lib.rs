@@ -44,6 +44,9 @@ pub mod rows;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// `compare`'s command line.
+pub const USAGE: &str = "usage: compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]";
+
 /// What the command line asked for.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -56,9 +59,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// Parses `--threads N`, `--quick` and `--only GROUP[,GROUP..]`; panics with a usage line on
-    /// anything else, and on a group name that [`rows::GROUPS`] does not list.
-    pub fn from_args(args: impl IntoIterator<Item = String>) -> Config {
+    /// Parses `--threads N`, `--quick` and `--only GROUP[,GROUP..]`; anything else, or a group
+    /// name that [`rows::GROUPS`] does not list, is an error that says what was wrong (the caller
+    /// adds [`USAGE`]).
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let mut config = Config {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             quick: false,
@@ -73,26 +77,24 @@ impl Config {
                         .next()
                         .and_then(|n| n.parse().ok())
                         .filter(|&n: &usize| n >= 1)
-                        .expect("filch-benches: compare: --threads takes a whole number of at least 1");
+                        .ok_or("--threads takes a whole number of at least 1")?;
                 }
                 "--only" => {
-                    let groups = args.next().expect("filch-benches: compare: --only takes GROUP[,GROUP..]");
+                    let groups = args.next().ok_or("--only takes GROUP[,GROUP..]")?;
                     for group in groups.split(',') {
-                        assert!(
-                            rows::group_names().contains(&group),
-                            "filch-benches: compare: --only: unknown group {group:?}; the groups are {:?}",
-                            rows::group_names()
-                        );
+                        if !rows::group_names().contains(&group) {
+                            return Err(format!(
+                                "--only: unknown group {group:?}; the groups are {:?}",
+                                rows::group_names()
+                            ));
+                        }
                         config.only.push(group.to_owned());
                     }
                 }
-                other => panic!(
-                    "filch-benches: compare: unknown argument {other:?}; \
-                     usage: compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]"
-                ),
+                other => return Err(format!("unknown argument {other:?}")),
             }
         }
-        config
+        Ok(config)
     }
 
     /// How many timed samples a row takes.
@@ -212,16 +214,20 @@ mod tests {
     #[test]
     fn only_picks_row_groups_by_name() {
         let args = |list: &[&str]| list.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
-        let config = Config::from_args(args(&["--only", "deque,sleep", "--quick"]));
+        let config = Config::from_args(args(&["--only", "deque,sleep", "--quick"])).unwrap();
         assert!(config.runs("deque") && config.runs("sleep"));
         assert!(!config.runs("scheduler"));
-        assert!(Config::from_args(args(&[])).runs("scheduler"));
+        assert!(Config::from_args(args(&[])).unwrap().runs("scheduler"));
     }
 
     #[test]
-    #[should_panic(expected = "unknown group \"dequeue\"")]
-    fn only_rejects_an_unknown_group() {
-        Config::from_args(["--only".to_string(), "dequeue".to_string()]);
+    fn bad_arguments_say_what_was_wrong() {
+        let error = |list: &[&str]| Config::from_args(list.iter().map(|arg| arg.to_string())).unwrap_err();
+        assert!(error(&["--only", "dequeue"]).contains("unknown group \"dequeue\""));
+        assert!(error(&["--only"]).contains("--only takes GROUP"));
+        assert!(error(&["--threads", "0"]).contains("--threads takes a whole number"));
+        assert!(error(&["--threads"]).contains("--threads takes a whole number"));
+        assert_eq!(error(&["--quick", "--fast"]), "unknown argument \"--fast\"");
     }
 
     #[test]
@@ -239,11 +245,5 @@ mod tests {
     #[test]
     fn markdown_text_escapes_what_a_renderer_would_eat() {
         assert_eq!(markdown_text("Mutex<VecDeque> | a & b"), "Mutex&lt;VecDeque&gt; \\| a &amp; b");
-    }
-
-    #[test]
-    #[should_panic(expected = "--threads takes a whole number")]
-    fn zero_threads_is_refused() {
-        Config::from_args(["--threads".to_string(), "0".to_string()]);
     }
 }

@@ -52,21 +52,22 @@ impl Moment {
 /// Takes `--out DIR` out of the arguments: the directory, and the arguments left for
 /// [`Config::from_args`](crate::Config::from_args).
 ///
-/// # Panics
-/// When `--out` is the last argument.
-pub fn split_out_dir(args: impl IntoIterator<Item = String>) -> (Option<PathBuf>, Vec<String>) {
+/// An error when `--out` is the last argument.
+pub fn split_out_dir(
+    args: impl IntoIterator<Item = String>,
+) -> Result<(Option<PathBuf>, Vec<String>), String> {
     let mut out = None;
     let mut rest = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "--out" {
-            let dir = args.next().expect("filch-benches: compare: --out takes a directory");
+            let dir = args.next().ok_or("--out takes a directory")?;
             out = Some(PathBuf::from(dir));
         } else {
             rest.push(arg);
         }
     }
-    (out, rest)
+    Ok((out, rest))
 }
 
 /// filch / peer for one pair: the ratio of medians.
@@ -304,16 +305,11 @@ mod tests {
     #[test]
     fn out_dir_is_taken_out_of_the_arguments() {
         let args = ["--quick", "--out", "target/r", "--threads", "2"].map(String::from);
-        let (out, rest) = split_out_dir(args);
+        let (out, rest) = split_out_dir(args).unwrap();
         assert_eq!(out, Some(PathBuf::from("target/r")));
         assert_eq!(rest, ["--quick", "--threads", "2"]);
-        assert_eq!(split_out_dir(["--quick".to_string()]).0, None);
-    }
-
-    #[test]
-    #[should_panic(expected = "filch-benches: compare: --out takes a directory")]
-    fn out_without_a_directory_is_refused() {
-        split_out_dir(["--out".to_string()]);
+        assert_eq!(split_out_dir(["--quick".to_string()]).unwrap().0, None);
+        assert_eq!(split_out_dir(["--out".to_string()]).unwrap_err(), "--out takes a directory");
     }
 
     #[test]

@@ -1,17 +1,32 @@
 //! Runs every workload on filch and its peers in one process and prints the ratios.
 //!
-//! `compare [--threads N] [--quick] [--out DIR]`: prints the markdown table of every row; with
-//! `--out`, also writes `DIR/report.md` (a summary of ratios first), `DIR/results.csv` and the SVG
-//! plots. `cargo xtask bench` runs it with `--out target/filch-report` and sets
-//! `FILCH_REPORT_COMMAND` to the command it was given, so the report names that command.
+//! `compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]`: prints the markdown table
+//! of every row (of the groups named by `--only`); with `--out`, also writes `DIR/report.md` (a
+//! summary of ratios first), `DIR/results.csv` and the SVG plots. `cargo xtask bench` runs it with
+//! `--out target/filch-report` and sets `FILCH_REPORT_COMMAND` to the command it was given, so the
+//! report names that command. `--help` prints the usage and the groups; a bad argument prints what
+//! was wrong and the usage, and exits with status 2.
 
 use filch_benches::report::{self, Moment, Run};
-use filch_benches::{markdown_table, rows, Config};
+use filch_benches::{markdown_table, rows, Config, USAGE};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (out, rest) = report::split_out_dir(args.iter().skip(1).cloned());
-    let config = Config::from_args(rest);
+    if args.iter().skip(1).any(|arg| arg == "--help" || arg == "-h") {
+        println!("{USAGE}\n");
+        println!("Runs each workload on filch and its peers in this process and prints filch / peer.");
+        println!("  --threads N   the most threads a scaling row uses (default: available parallelism)");
+        println!("  --quick       fewer samples and smaller workloads (a smoke run)");
+        println!("  --only G,..   only these row groups: {}", rows::group_names().join(", "));
+        println!("  --out DIR     also write DIR/report.md, DIR/results.csv and the plots");
+        return;
+    }
+    let parsed = report::split_out_dir(args.iter().skip(1).cloned())
+        .and_then(|(out, rest)| Config::from_args(rest).map(|config| (out, config)));
+    let (out, config) = parsed.unwrap_or_else(|message| {
+        eprintln!("compare: {message}\n{USAGE}");
+        std::process::exit(2);
+    });
     let started = Moment::now();
     let comparisons = rows::all(&config);
     if comparisons.is_empty() {
