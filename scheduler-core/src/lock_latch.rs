@@ -1,17 +1,25 @@
 //! `LockLatch`: a one-shot latch for a thread outside the pool: a flag it spins on briefly, then a
 //! mutex and a condvar it blocks on.
 
+use std::time::{Duration, Instant};
+
 use filch_sync::atomic::{fence, AtomicBool, Ordering};
 use filch_sync::lock::{Condvar, Mutex, MutexGuard};
 use filch_sync::{Backoff, MODEL_THREADS};
 
+/// How long a waiter snoozes (spins, then yields its time slice) before it blocks: about what
+/// blocking costs, the futex sleep and wake-up on both sides (tens of microseconds on the shared
+/// 2-core machine). A job that ends within it never pays them; a longer one pays at most twice
+/// the best choice made in hindsight (spin for as long as blocking would cost, then block).
+const SNOOZE_FOR: Duration = Duration::from_micros(50);
+
 /// Set once by a worker, waited on by a thread that is not a worker of the pool (the caller of
 /// `install` from outside).
 ///
-/// The waiter first snoozes on `done` for one [`Backoff`] (a few microseconds of spinning and
-/// yielding) and only then blocks on the condition variable: a short `install` (a small fork-join
-/// tree) finishes within the snooze, and its caller skips the futex sleep and the wake-up that
-/// would otherwise cost more than the work. A long one costs the caller the snooze, once. The
+/// The waiter first snoozes on `done` for [`SNOOZE_FOR`] (a [`Backoff`]'s spins, then yields)
+/// and only then blocks on the condition variable: a short `install` (a small fork-join tree)
+/// finishes within the snooze, and its caller skips the futex sleep and the wake-up that would
+/// otherwise cost more than the work. A long one costs the caller the snooze, once. The
 /// setter takes the mutex and notifies only if the waiter announced that it blocks (`blocking`,
 /// a Dekker pair of `SeqCst` fences with `done`), so a waiter that never blocked costs the setter
 /// no system call.
@@ -65,11 +73,16 @@ impl LockLatch {
         // whole-pool models, whose state space is already the largest of the suite. The check
         // above keeps the flag's path in the models.
         if !MODEL_THREADS {
+            let started = Instant::now();
             let backoff = Backoff::new();
-            while !backoff.is_completed() {
+            loop {
+                // Once the backoff is completed, each snooze yields.
                 backoff.snooze();
                 if self.is_done() {
                     return;
+                }
+                if backoff.is_completed() && started.elapsed() >= SNOOZE_FOR {
+                    break;
                 }
             }
         }
