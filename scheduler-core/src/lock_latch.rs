@@ -5,21 +5,25 @@ use std::time::{Duration, Instant};
 
 use filch_sync::atomic::{fence, AtomicBool, Ordering};
 use filch_sync::lock::{Condvar, Mutex, MutexGuard};
-use filch_sync::{Backoff, MODEL_THREADS};
+use filch_sync::{thread, MODEL_THREADS};
 
-/// How long a waiter snoozes (spins, then yields its time slice) before it blocks: about what
-/// blocking costs, the futex sleep and wake-up on both sides (tens of microseconds on the shared
-/// 2-core machine). A job that ends within it never pays them; a longer one pays at most twice
-/// the best choice made in hindsight (spin for as long as blocking would cost, then block).
+/// How long a waiter snoozes (yields its time slice, looking at the flag between yields) before
+/// it blocks: about what blocking costs, the futex sleep and wake-up on both sides (tens of
+/// microseconds on the shared 2-core machine). A job that ends within it never pays them; a longer
+/// one pays at most twice the best choice made in hindsight (wait as long as blocking would cost,
+/// then block).
 const SNOOZE_FOR: Duration = Duration::from_micros(50);
 
 /// Set once by a worker, waited on by a thread that is not a worker of the pool (the caller of
 /// `install` from outside).
 ///
-/// The waiter first snoozes on `done` for [`SNOOZE_FOR`] (a [`Backoff`]'s spins, then yields)
-/// and only then blocks on the condition variable: a short `install` (a small fork-join tree)
-/// finishes within the snooze, and its caller skips the futex sleep and the wake-up that would
-/// otherwise cost more than the work. A long one costs the caller the snooze, once. The
+/// The waiter first snoozes on `done` for [`SNOOZE_FOR`] and only then blocks on the condition
+/// variable: a short `install` (a small fork-join tree) finishes within the snooze, and its caller
+/// skips the futex sleep and the wake-up that would otherwise cost more than the work. A long one
+/// costs the caller the snooze, once. The snooze yields from the start, without spinning first:
+/// where the caller shares a core with the worker running its job, every spin delays that job,
+/// and where it has a core of its own a yield returns at once, so it looks at the flag about as
+/// often as a spin would. The
 /// setter takes the mutex and notifies only if the waiter announced that it blocks (`blocking`,
 /// a Dekker pair of `SeqCst` fences with `done`), so a waiter that never blocked costs the setter
 /// no system call.
@@ -69,20 +73,15 @@ impl LockLatch {
         if self.is_done() {
             return;
         }
-        // No snooze under a model checker: each of its spins would be a scheduling point of the
+        // No snooze under a model checker: each of its yields would be a scheduling point of the
         // whole-pool models, whose state space is already the largest of the suite. The check
         // above keeps the flag's path in the models.
         if !MODEL_THREADS {
             let started = Instant::now();
-            let backoff = Backoff::new();
-            loop {
-                // Once the backoff is completed, each snooze yields.
-                backoff.snooze();
+            while started.elapsed() < SNOOZE_FOR {
+                thread::yield_now();
                 if self.is_done() {
                     return;
-                }
-                if backoff.is_completed() && started.elapsed() >= SNOOZE_FOR {
-                    break;
                 }
             }
         }
