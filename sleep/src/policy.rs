@@ -28,7 +28,7 @@ pub struct IdlePolicy {
 }
 
 impl Default for IdlePolicy {
-    /// 8 spin rounds (about 250 hints in all), 4 yields, half the workers searching (rounded up;
+    /// 8 spin rounds (191 hints in all), 4 yields, half the workers searching (rounded up;
     /// both of two workers).
     ///
     /// On two workers a cap of one made the idle worker park at once whenever the other was
