@@ -1,5 +1,5 @@
-//! `LockLatch`: a one-shot latch for a thread outside the pool: a flag it spins on briefly, then a
-//! mutex and a condvar it blocks on.
+//! `LockLatch`: a one-shot latch for a thread outside the pool: a flag it watches for a while
+//! (yielding), then a mutex and a condvar it blocks on.
 
 use std::time::{Duration, Instant};
 
@@ -23,10 +23,9 @@ const SNOOZE_FOR: Duration = Duration::from_micros(50);
 /// costs the caller the snooze, once. The snooze yields from the start, without spinning first:
 /// where the caller shares a core with the worker running its job, every spin delays that job,
 /// and where it has a core of its own a yield returns at once, so it looks at the flag about as
-/// often as a spin would. The
-/// setter takes the mutex and notifies only if the waiter announced that it blocks (`blocking`,
-/// a Dekker pair of `SeqCst` fences with `done`), so a waiter that never blocked costs the setter
-/// no system call.
+/// often as a spin would. The setter takes the mutex and notifies only if the waiter announced
+/// that it blocks (`blocking`, a Dekker pair of `SeqCst` fences with `done`), so a waiter that
+/// never blocked costs the setter no system call.
 ///
 /// The job holds it in an `Arc` and the setter keeps a clone of its own while it sets: the
 /// waiter may return and drop the job as soon as it sees the flag, while the setter's unlock of
