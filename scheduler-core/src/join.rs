@@ -24,9 +24,9 @@ use crate::worker_thread::WorkerThread;
 /// or the first join inside a stolen or spawned job, unless a scope's owner runs that job while
 /// it waits for the scope), or some worker of the pool is idle (searching or asleep) when the
 /// join starts; then the oldest private `b` on this thread is published, which is the biggest
-/// piece of work. When `a` returns, a private `b` runs inline; a
-/// published one is popped back, or, if a thief took it, this worker runs other tasks until the
-/// thief is done. On a pool of one worker nothing is ever published.
+/// piece of work. When `a` returns, a private `b` runs inline; a published one is popped back,
+/// or, if a thief took it, this worker runs other tasks until the thief is done. On a pool of one
+/// worker nothing is ever published.
 ///
 /// So `b` is **not guaranteed to be offered to other workers**: a closure `a` that blocks until
 /// `b` has run elsewhere can wait forever, unless its join is the first of its task, or is linked
