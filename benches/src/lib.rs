@@ -1,8 +1,9 @@
 //! The measuring harness shared by the `compare` binary's rows, and the report it writes.
 //!
-//! A row runs one workload on filch and on each peer in the same process, one after the other,
-//! several times, and keeps the median and the spread. What the report shows is the ratio
-//! filch / peer: absolute figures on a shared machine are noise, ratios taken in one run are not.
+//! A row runs one workload on filch and on each peer in the same process, several times, the
+//! implementations taking turns ([`measure_in_turns`]), and keeps the median and the spread. What
+//! the report shows is the ratio filch / peer: absolute figures on a shared machine are noise,
+//! ratios taken in one run are not.
 //!
 //! - [`rows`]: the workloads, one module per primitive.
 //! - [`report`]: `compare --out DIR` writes `report.md` (a table of ratios first), `results.csv`
@@ -131,12 +132,52 @@ pub struct Stats {
     pub max_ns: f64,
 }
 
+impl Stats {
+    /// The median, fastest and slowest of per-sample figures in ns per op.
+    ///
+    /// Panics if there is no figure.
+    pub fn of_figures(mut per_op: Vec<f64>) -> Stats {
+        assert!(!per_op.is_empty(), "filch-benches: Stats: no sample");
+        per_op.sort_by(f64::total_cmp);
+        Stats { median_ns: per_op[per_op.len() / 2], min_ns: per_op[0], max_ns: per_op[per_op.len() - 1] }
+    }
+
+    /// The figures of samples that each performed `ops` operations in the given times.
+    ///
+    /// Panics if there is no sample or `ops` is 0.
+    pub fn of_samples(ops: u64, times: impl IntoIterator<Item = Duration>) -> Stats {
+        assert!(ops >= 1, "filch-benches: Stats::of_samples: ops must be at least 1");
+        Stats::of_figures(times.into_iter().map(|time| time.as_nanos() as f64 / ops as f64).collect())
+    }
+}
+
 /// Runs `sample` `samples` times; each run performs `ops` operations and returns the time taken.
 pub fn measure(samples: usize, ops: u64, mut sample: impl FnMut() -> Duration) -> Stats {
-    assert!(samples >= 1 && ops >= 1, "filch-benches: measure: samples and ops must be at least 1");
-    let mut per_op: Vec<f64> = (0..samples).map(|_| sample().as_nanos() as f64 / ops as f64).collect();
-    per_op.sort_by(f64::total_cmp);
-    Stats { median_ns: per_op[per_op.len() / 2], min_ns: per_op[0], max_ns: per_op[per_op.len() - 1] }
+    assert!(samples >= 1, "filch-benches: measure: samples must be at least 1");
+    Stats::of_samples(ops, (0..samples).map(|_| sample()))
+}
+
+/// Runs every implementation of one workload `samples` times, in turns: each round runs one sample
+/// of each, round `r` starting from implementation `r % n`. Returns their figures in the order of
+/// `runs`.
+///
+/// Whatever drifts while a row runs (another process's load, the allocator's state, the clock
+/// speed) then falls on every implementation alike. Run one after the other instead, the first
+/// pays for a fresh process: on a burst of a million pushes and pops filch's deque measured first
+/// took 1.12-1.16 times crossbeam's time, and 0.80-1.00 times when measured second
+/// (`benches/RESULTS.md`, "Samples in turns").
+///
+/// Panics if `runs` is empty or `samples` or `ops` is 0.
+pub fn measure_in_turns(samples: usize, ops: u64, runs: &mut [&mut dyn FnMut() -> Duration]) -> Vec<Stats> {
+    assert!(samples >= 1 && !runs.is_empty(), "filch-benches: measure_in_turns: nothing to run");
+    let mut times = vec![Vec::with_capacity(samples); runs.len()];
+    for round in 0..samples {
+        for turn in 0..runs.len() {
+            let which = (round + turn) % runs.len();
+            times[which].push(runs[which]());
+        }
+    }
+    times.into_iter().map(|times| Stats::of_samples(ops, times)).collect()
 }
 
 /// One workload measured on filch and its peers in the same run.
@@ -153,6 +194,28 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// Measures `filch` and each peer on one workload in turns ([`measure_in_turns`]); every
+    /// sample performs `ops` operations.
+    pub fn in_turns<'a>(
+        workload: impl Into<String>,
+        threads: usize,
+        samples: usize,
+        ops: u64,
+        filch: &'a mut dyn FnMut() -> Duration,
+        peers: Vec<(&'static str, &'a mut dyn FnMut() -> Duration)>,
+    ) -> Comparison {
+        let (names, mut runs): (Vec<&'static str>, Vec<&'a mut dyn FnMut() -> Duration>) =
+            std::iter::once(("filch", filch)).chain(peers).unzip();
+        let mut stats = measure_in_turns(samples, ops, &mut runs).into_iter();
+        let filch = stats.next().expect("one figure per implementation");
+        Comparison {
+            workload: workload.into(),
+            threads,
+            filch,
+            peers: names[1..].iter().copied().zip(stats).collect(),
+        }
+    }
+
     /// Filch's figures, then each peer's, with their names.
     pub fn implementations(&self) -> impl Iterator<Item = (&'static str, &Stats)> {
         std::iter::once(("filch", &self.filch)).chain(self.peers.iter().map(|(peer, stats)| (*peer, stats)))
@@ -201,6 +264,35 @@ mod tests {
         let mut times = [30u64, 10, 20].into_iter();
         let stats = measure(3, 10, || Duration::from_nanos(times.next().unwrap()));
         assert_eq!(stats, Stats { median_ns: 2.0, min_ns: 1.0, max_ns: 3.0 });
+    }
+
+    #[test]
+    fn samples_in_turns_rotate_who_goes_first_and_keep_each_ones_times() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let sample = |who: u64| {
+            let order = &order;
+            move || {
+                order.borrow_mut().push(who);
+                // Implementation `who`'s k-th sample takes (who + 1) * 10 + k ns.
+                let k = order.borrow().iter().filter(|&&w| w == who).count() as u64;
+                Duration::from_nanos((who + 1) * 10 + k)
+            }
+        };
+        let (mut a, mut b, mut c) = (sample(0), sample(1), sample(2));
+        let stats = measure_in_turns(4, 1, &mut [&mut a, &mut b, &mut c]);
+        assert_eq!(order.into_inner(), [0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2]);
+        assert_eq!(stats[0], Stats { median_ns: 13.0, min_ns: 11.0, max_ns: 14.0 });
+        assert_eq!(stats[2], Stats { median_ns: 33.0, min_ns: 31.0, max_ns: 34.0 });
+        let row = Comparison::in_turns(
+            "w",
+            2,
+            3,
+            1,
+            &mut || Duration::from_nanos(5),
+            vec![("p", &mut || Duration::from_nanos(7))],
+        );
+        assert_eq!((row.workload.as_str(), row.threads, row.filch.median_ns), ("w", 2, 5.0));
+        assert_eq!((row.peers[0].0, row.peers[0].1.median_ns), ("p", 7.0));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use crate::{measure, Comparison, Config, Stats};
+use crate::{Comparison, Config};
 
 /// Every deque row.
 pub fn rows(config: &Config) -> Vec<Comparison> {
@@ -25,16 +25,17 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     rows
 }
 
-/// Times `pairs` calls of `pair(i)`, each one push and one pop on a deque already holding a few
-/// items (so pops never take the empty path).
-fn pairs_on(samples: usize, pairs: u64, mut pair: impl FnMut(u64)) -> Stats {
-    measure(samples, pairs, || {
+/// One sample: the time of `pairs` calls of `pair(i)`, each one push and one pop on a deque
+/// already holding a few items (so pops never take the empty path). Generic, so that each
+/// deque's pair is inlined into its own loop.
+fn pairs_on(pairs: u64, mut pair: impl FnMut(u64)) -> impl FnMut() -> Duration {
+    move || {
         let start = Instant::now();
         for i in 0..pairs {
             pair(black_box(i));
         }
         start.elapsed()
-    })
+    }
 }
 
 /// A few items to start from.
@@ -52,37 +53,30 @@ fn push_pop_lifo(config: &Config, pairs: u64) -> Comparison {
         st3.push(i).unwrap();
         vec.push(i);
     }
-    Comparison {
-        workload: "deque push+pop pair (LIFO)".into(),
-        threads: 1,
-        filch: pairs_on(samples, pairs, |i| {
-            filch.push(i);
-            black_box(filch.pop());
-        }),
-        peers: vec![
-            (
-                "crossbeam-deque",
-                pairs_on(samples, pairs, |i| {
-                    crossbeam.push(i);
-                    black_box(crossbeam.pop());
-                }),
-            ),
-            (
-                "st3",
-                pairs_on(samples, pairs, |i| {
-                    st3.push(i).unwrap();
-                    black_box(st3.pop());
-                }),
-            ),
-            (
-                "Vec",
-                pairs_on(samples, pairs, |i| {
-                    vec.push(i);
-                    black_box(vec.pop());
-                }),
-            ),
-        ],
-    }
+    let mut filch_pairs = pairs_on(pairs, |i| {
+        filch.push(i);
+        black_box(filch.pop());
+    });
+    let mut crossbeam_pairs = pairs_on(pairs, |i| {
+        crossbeam.push(i);
+        black_box(crossbeam.pop());
+    });
+    let mut st3_pairs = pairs_on(pairs, |i| {
+        st3.push(i).unwrap();
+        black_box(st3.pop());
+    });
+    let mut vec_pairs = pairs_on(pairs, |i| {
+        vec.push(i);
+        black_box(vec.pop());
+    });
+    Comparison::in_turns(
+        "deque push+pop pair (LIFO)",
+        1,
+        samples,
+        pairs,
+        &mut filch_pairs,
+        vec![("crossbeam-deque", &mut crossbeam_pairs), ("st3", &mut st3_pairs), ("Vec", &mut vec_pairs)],
+    )
 }
 
 fn push_pop_fifo(config: &Config, pairs: u64) -> Comparison {
@@ -95,30 +89,26 @@ fn push_pop_fifo(config: &Config, pairs: u64) -> Comparison {
         crossbeam.push(i);
         st3.push(i).unwrap();
     }
-    Comparison {
-        workload: "deque push+pop pair (FIFO)".into(),
-        threads: 1,
-        filch: pairs_on(samples, pairs, |i| {
-            filch.push(i);
-            black_box(filch.pop());
-        }),
-        peers: vec![
-            (
-                "crossbeam-deque",
-                pairs_on(samples, pairs, |i| {
-                    crossbeam.push(i);
-                    black_box(crossbeam.pop());
-                }),
-            ),
-            (
-                "st3",
-                pairs_on(samples, pairs, |i| {
-                    st3.push(i).unwrap();
-                    black_box(st3.pop());
-                }),
-            ),
-        ],
-    }
+    let mut filch_pairs = pairs_on(pairs, |i| {
+        filch.push(i);
+        black_box(filch.pop());
+    });
+    let mut crossbeam_pairs = pairs_on(pairs, |i| {
+        crossbeam.push(i);
+        black_box(crossbeam.pop());
+    });
+    let mut st3_pairs = pairs_on(pairs, |i| {
+        st3.push(i).unwrap();
+        black_box(st3.pop());
+    });
+    Comparison::in_turns(
+        "deque push+pop pair (FIFO)",
+        1,
+        samples,
+        pairs,
+        &mut filch_pairs,
+        vec![("crossbeam-deque", &mut crossbeam_pairs), ("st3", &mut st3_pairs)],
+    )
 }
 
 fn push_pop_fence_free(config: &Config, pairs: u64) -> Comparison {
@@ -131,44 +121,37 @@ fn push_pop_fence_free(config: &Config, pairs: u64) -> Comparison {
         crossbeam.push(i);
         vec.push(i);
     }
-    Comparison {
-        workload: "deque push+pop pair (fence-free LIFO)".into(),
-        threads: 1,
-        filch: pairs_on(samples, pairs, |i| {
-            filch.push(i);
-            black_box(filch.pop());
-        }),
-        peers: vec![
-            (
-                "Vec",
-                pairs_on(samples, pairs, |i| {
-                    vec.push(i);
-                    black_box(vec.pop());
-                }),
-            ),
-            (
-                "crossbeam-deque",
-                pairs_on(samples, pairs, |i| {
-                    crossbeam.push(i);
-                    black_box(crossbeam.pop());
-                }),
-            ),
-        ],
-    }
+    let mut filch_pairs = pairs_on(pairs, |i| {
+        filch.push(i);
+        black_box(filch.pop());
+    });
+    let mut vec_pairs = pairs_on(pairs, |i| {
+        vec.push(i);
+        black_box(vec.pop());
+    });
+    let mut crossbeam_pairs = pairs_on(pairs, |i| {
+        crossbeam.push(i);
+        black_box(crossbeam.pop());
+    });
+    Comparison::in_turns(
+        "deque push+pop pair (fence-free LIFO)",
+        1,
+        samples,
+        pairs,
+        &mut filch_pairs,
+        vec![("Vec", &mut vec_pairs), ("crossbeam-deque", &mut crossbeam_pairs)],
+    )
 }
 
 /// Per item: fill a LIFO deque with 64 items, take them with `steal_batch` (32 at a time) into a
 /// second deque, and empty that one.
 fn lifo_batch_steal(config: &Config, rounds: u64) -> Comparison {
     const ITEMS: u64 = 64;
-    let samples = config.samples();
-    let per_item = |mut round: Box<dyn FnMut() -> Duration>| {
-        measure(samples, rounds * ITEMS, || (0..rounds).map(|_| round()).sum())
-    };
-    let filch = {
+    let rounds_of = |mut round: Box<dyn FnMut() -> Duration>| move || (0..rounds).map(|_| round()).sum();
+    let mut filch = {
         let (source, dest) = (filch_deque::Worker::new_lifo(), filch_deque::Worker::new_lifo());
         let stealer = source.stealer();
-        per_item(Box::new(move || {
+        rounds_of(Box::new(move || {
             for i in 0..ITEMS {
                 source.push(i);
             }
@@ -179,10 +162,10 @@ fn lifo_batch_steal(config: &Config, rounds: u64) -> Comparison {
             took
         }))
     };
-    let crossbeam = {
+    let mut crossbeam = {
         let (source, dest) = (crossbeam_deque::Worker::new_lifo(), crossbeam_deque::Worker::new_lifo());
         let stealer = source.stealer();
-        per_item(Box::new(move || {
+        rounds_of(Box::new(move || {
             for i in 0..ITEMS {
                 source.push(i);
             }
@@ -193,53 +176,50 @@ fn lifo_batch_steal(config: &Config, rounds: u64) -> Comparison {
             took
         }))
     };
-    Comparison {
-        workload: "deque LIFO steal_batch, per item stolen".into(),
-        threads: 1,
-        filch,
-        peers: vec![("crossbeam-deque", crossbeam)],
-    }
+    Comparison::in_turns(
+        "deque LIFO steal_batch, per item stolen",
+        1,
+        config.samples(),
+        rounds * ITEMS,
+        &mut filch,
+        vec![("crossbeam-deque", &mut crossbeam)],
+    )
 }
 
 /// Push `items` then pop them all: the buffer grows from its default to `items` and back.
 fn grow_shrink_burst(config: &Config, items: usize) -> Comparison {
-    let samples = config.samples();
-    let run = |push: &mut dyn FnMut(usize), pop: &mut dyn FnMut() -> Option<usize>| {
-        measure(samples, items as u64 * 2, || {
-            let start = Instant::now();
-            for i in 0..items {
-                push(black_box(i));
-            }
-            while black_box(pop()).is_some() {}
-            start.elapsed()
-        })
-    };
-    let filch = {
-        let worker = filch_deque::Worker::new_lifo();
-        run(
-            &mut |i| {
-                worker.push(i);
-            },
-            &mut || worker.pop(),
-        )
-    };
-    let crossbeam = {
-        let worker = crossbeam_deque::Worker::new_lifo();
-        run(&mut |i| worker.push(i), &mut || worker.pop())
-    };
-    Comparison {
-        workload: format!("deque grow/shrink burst (push {items}, pop {items}), per op"),
-        threads: 1,
-        filch,
-        peers: vec![("crossbeam-deque", crossbeam)],
+    fn burst(items: usize, mut push: impl FnMut(usize), mut pop: impl FnMut() -> Option<usize>) -> Duration {
+        let start = Instant::now();
+        for i in 0..items {
+            push(black_box(i));
+        }
+        while black_box(pop()).is_some() {}
+        start.elapsed()
     }
+    let filch = filch_deque::Worker::new_lifo();
+    let crossbeam = crossbeam_deque::Worker::new_lifo();
+    Comparison::in_turns(
+        format!("deque grow/shrink burst (push {items}, pop {items}), per op"),
+        1,
+        config.samples(),
+        items as u64 * 2,
+        &mut || {
+            burst(
+                items,
+                |i| {
+                    filch.push(i);
+                },
+                || filch.pop(),
+            )
+        },
+        vec![("crossbeam-deque", &mut || burst(items, |i| crossbeam.push(i), || crossbeam.pop()))],
+    )
 }
 
 /// The owner pushes `items` in chunks of 16 and pops one per chunk; `thieves` threads steal (one
 /// item at a time) until everything is taken. Time per item.
 fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
-    let samples = config.samples();
-    let filch = measure(samples, items as u64, || {
+    let mut filch = || {
         let worker = filch_deque::Worker::new_lifo();
         let stealer = worker.stealer();
         contended(
@@ -251,18 +231,20 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
             || worker.pop(),
             move || stealer.steal().success(),
         )
-    });
-    let crossbeam = measure(samples, items as u64, || {
+    };
+    let mut crossbeam = || {
         let worker = crossbeam_deque::Worker::new_lifo();
         let stealer = worker.stealer();
         contended(thieves, items, |i| worker.push(i), || worker.pop(), move || stealer.steal().success())
-    });
-    Comparison {
-        workload: format!("deque owner + {thieves} thieves (LIFO, single steals), per item"),
-        threads: thieves + 1,
-        filch,
-        peers: vec![("crossbeam-deque", crossbeam)],
-    }
+    };
+    Comparison::in_turns(
+        format!("deque owner + {thieves} thieves (LIFO, single steals), per item"),
+        thieves + 1,
+        config.samples(),
+        items as u64,
+        &mut filch,
+        vec![("crossbeam-deque", &mut crossbeam)],
+    )
 }
 
 fn contended(

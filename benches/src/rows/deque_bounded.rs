@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use filch_deque::bounded;
 
-use crate::{measure, Comparison, Config, Stats};
+use crate::{Comparison, Config};
 
 /// Ring capacity for every bounded deque in these rows.
 const CAPACITY: usize = 256;
@@ -28,98 +28,114 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     rows
 }
 
-/// Times `pairs` push+pop pairs on a deque holding a few items (pops never hit the empty path).
-fn pairs_on(samples: usize, pairs: u64, push: &dyn Fn(u64), pop: &dyn Fn() -> Option<u64>) -> Stats {
+/// Pushes a few items into `deque` (so pops never hit the empty path); then each call is one
+/// sample: the time of `pairs` push+pop pairs. Generic, so that each deque's calls are inlined
+/// into its own loop.
+fn pairs_on<D>(
+    pairs: u64,
+    deque: D,
+    push: impl Fn(&D, u64),
+    pop: impl Fn(&D) -> Option<u64>,
+) -> impl FnMut() -> Duration {
     for i in 0..8 {
-        push(i);
+        push(&deque, i);
     }
-    measure(samples, pairs, || {
+    move || {
         let start = Instant::now();
         for i in 0..pairs {
-            push(black_box(i));
-            black_box(pop());
+            push(&deque, black_box(i));
+            black_box(pop(&deque));
         }
         start.elapsed()
-    })
+    }
 }
 
+/// A sample of push+pop pairs, whatever the deque.
+type PairsSample = Box<dyn FnMut() -> Duration>;
+
 fn push_pop(config: &Config, pairs: u64, lifo: bool) -> Comparison {
-    let samples = config.samples();
     let filch = if lifo { bounded::Worker::new_lifo(CAPACITY) } else { bounded::Worker::new_fifo(CAPACITY) };
-    let filch = pairs_on(samples, pairs, &|i| assert!(filch.push(i).is_ok()), &|| filch.pop());
-    let (st3, crossbeam) = if lifo {
-        let st3 = st3::lifo::Worker::new(CAPACITY);
-        let crossbeam = crossbeam_deque::Worker::new_lifo();
+    let mut filch = pairs_on(pairs, filch, |w, i| assert!(w.push(i).is_ok()), |w| w.pop());
+    let (mut st3, mut crossbeam): (PairsSample, PairsSample) = if lifo {
         (
-            pairs_on(samples, pairs, &|i| st3.push(i).unwrap(), &|| st3.pop()),
-            pairs_on(samples, pairs, &|i| crossbeam.push(i), &|| crossbeam.pop()),
+            Box::new(pairs_on(
+                pairs,
+                st3::lifo::Worker::new(CAPACITY),
+                |w, i| w.push(i).unwrap(),
+                |w| w.pop(),
+            )),
+            Box::new(pairs_on(pairs, crossbeam_deque::Worker::new_lifo(), |w, i| w.push(i), |w| w.pop())),
         )
     } else {
-        let st3 = st3::fifo::Worker::new(CAPACITY);
-        let crossbeam = crossbeam_deque::Worker::new_fifo();
         (
-            pairs_on(samples, pairs, &|i| st3.push(i).unwrap(), &|| st3.pop()),
-            pairs_on(samples, pairs, &|i| crossbeam.push(i), &|| crossbeam.pop()),
+            Box::new(pairs_on(
+                pairs,
+                st3::fifo::Worker::new(CAPACITY),
+                |w, i| w.push(i).unwrap(),
+                |w| w.pop(),
+            )),
+            Box::new(pairs_on(pairs, crossbeam_deque::Worker::new_fifo(), |w, i| w.push(i), |w| w.pop())),
         )
     };
-    Comparison {
-        workload: format!("bounded deque push+pop pair ({})", if lifo { "LIFO" } else { "FIFO" }),
-        threads: 1,
-        filch,
-        peers: vec![("st3", st3), ("crossbeam-deque", crossbeam)],
-    }
+    Comparison::in_turns(
+        format!("bounded deque push+pop pair ({})", if lifo { "LIFO" } else { "FIFO" }),
+        1,
+        config.samples(),
+        pairs,
+        &mut filch,
+        vec![("st3", &mut st3), ("crossbeam-deque", &mut crossbeam)],
+    )
 }
 
 /// Fill a LIFO source with 128 items, then steal half at a time into a LIFO destination until
 /// the source is empty (7 batches + leftovers); time per item stolen.
 fn batch_steal(config: &Config, rounds: u64) -> Comparison {
     const ITEMS: u64 = 128;
-    let samples = config.samples();
-    let per_item = |round: &mut dyn FnMut() -> Duration| {
-        measure(samples, rounds * ITEMS, || (0..rounds).map(|_| round()).sum())
-    };
-    let filch = {
+    let rounds_of = |mut round: Box<dyn FnMut() -> Duration>| move || (0..rounds).map(|_| round()).sum();
+    let mut filch = {
         let (source, dest) = (bounded::Worker::new_lifo(CAPACITY), bounded::Worker::new_lifo(CAPACITY));
         let stealer = source.stealer();
-        per_item(&mut || {
+        rounds_of(Box::new(move || {
             (0..ITEMS).for_each(|i| assert!(source.push(i).is_ok()));
             let start = Instant::now();
             while stealer.steal_batch(&dest).is_success() {}
             let took = start.elapsed();
             while dest.pop().is_some() {}
             took
-        })
+        }))
     };
-    let st3 = {
+    let mut st3 = {
         let (source, dest) = (st3::lifo::Worker::new(CAPACITY), st3::lifo::Worker::new(CAPACITY));
         let stealer = source.stealer();
-        per_item(&mut || {
+        rounds_of(Box::new(move || {
             (0..ITEMS).for_each(|i| source.push(i).unwrap());
             let start = Instant::now();
             while stealer.steal(&dest, |n| n - n / 2).is_ok() {}
             let took = start.elapsed();
             while dest.pop().is_some() {}
             took
-        })
+        }))
     };
-    let crossbeam = {
+    let mut crossbeam = {
         let (source, dest) = (crossbeam_deque::Worker::new_lifo(), crossbeam_deque::Worker::new_lifo());
         let stealer = source.stealer();
-        per_item(&mut || {
+        rounds_of(Box::new(move || {
             (0..ITEMS).for_each(|i| source.push(i));
             let start = Instant::now();
             while stealer.steal_batch(&dest).is_success() {}
             let took = start.elapsed();
             while dest.pop().is_some() {}
             took
-        })
+        }))
     };
-    Comparison {
-        workload: "bounded deque LIFO steal-half batches, per item stolen".into(),
-        threads: 1,
-        filch,
-        peers: vec![("st3", st3), ("crossbeam-deque (32 per batch)", crossbeam)],
-    }
+    Comparison::in_turns(
+        "bounded deque LIFO steal-half batches, per item stolen",
+        1,
+        config.samples(),
+        rounds * ITEMS,
+        &mut filch,
+        vec![("st3", &mut st3), ("crossbeam-deque (32 per batch)", &mut crossbeam)],
+    )
 }
 
 /// The operations the contended row needs from one deque family.
@@ -134,8 +150,7 @@ struct Family<Push, Pop, Thief> {
 /// The owner pushes `items` (popping one per 16, and whenever the ring is full); `thieves`
 /// threads steal half-batches into their own deques until everything is taken. Time per item.
 fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
-    let samples = config.samples();
-    let filch = measure(samples, items as u64, || {
+    let mut filch = || {
         let worker = bounded::Worker::new_lifo(CAPACITY);
         let stealer = worker.stealer();
         contended(
@@ -153,8 +168,8 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
                 },
             },
         )
-    });
-    let st3 = measure(samples, items as u64, || {
+    };
+    let mut st3 = || {
         let worker = st3::lifo::Worker::new(CAPACITY);
         let stealer = worker.stealer();
         contended(
@@ -172,8 +187,8 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
                 },
             },
         )
-    });
-    let crossbeam = measure(samples, items as u64, || {
+    };
+    let mut crossbeam = || {
         let worker = crossbeam_deque::Worker::new_lifo();
         let stealer = worker.stealer();
         contended(
@@ -194,13 +209,15 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
                 },
             },
         )
-    });
-    Comparison {
-        workload: format!("bounded deque owner + {thieves} thieves (LIFO, batch steals), per item"),
-        threads: thieves + 1,
-        filch,
-        peers: vec![("st3", st3), ("crossbeam-deque", crossbeam)],
-    }
+    };
+    Comparison::in_turns(
+        format!("bounded deque owner + {thieves} thieves (LIFO, batch steals), per item"),
+        thieves + 1,
+        config.samples(),
+        items as u64,
+        &mut filch,
+        vec![("st3", &mut st3), ("crossbeam-deque", &mut crossbeam)],
+    )
 }
 
 fn contended<Steal: FnMut() -> usize + Send>(

@@ -8,7 +8,7 @@ use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{measure, Comparison, Config};
+use crate::{Comparison, Config};
 
 /// Every injector row: MPMC at each producer/consumer split the thread counts allow, then batch
 /// steals into a local deque.
@@ -114,52 +114,45 @@ fn crossbeam_pop(injector: &crossbeam_deque::Injector<u64>) -> Option<u64> {
 }
 
 fn mpmc(config: &Config, side: usize, items: u64) -> Comparison {
-    let samples = config.samples();
-    let filch = measure(samples, items, || {
-        run_mpmc(&filch_injector::Injector::new(), side, items, |q, i| q.push(i), filch_pop)
-    });
-    let seg_queue = measure(samples, items, || {
-        run_mpmc(&crossbeam_queue::SegQueue::new(), side, items, |q, i| q.push(i), |q| q.pop())
-    });
-    let crossbeam_injector = measure(samples, items, || {
-        run_mpmc(&crossbeam_deque::Injector::new(), side, items, |q, i| q.push(i), crossbeam_pop)
-    });
-    let concurrent_queue = measure(samples, items, || {
-        run_mpmc(
-            &concurrent_queue::ConcurrentQueue::unbounded(),
-            side,
-            items,
-            |q, i| q.push(i).expect("unbounded and open"),
-            |q| q.pop().ok(),
-        )
-    });
-    let mutex = measure(samples, items, || {
-        run_mpmc(
-            &Mutex::new(VecDeque::new()),
-            side,
-            items,
-            |q, i| q.lock().unwrap().push_back(i),
-            |q| q.lock().unwrap().pop_front(),
-        )
-    });
-    Comparison {
-        workload: format!("injector MPMC {side}p/{side}c, per item"),
-        threads: 2 * side,
-        filch,
-        peers: vec![
-            ("crossbeam-queue SegQueue", seg_queue),
-            ("crossbeam-deque Injector", crossbeam_injector),
-            ("concurrent-queue", concurrent_queue),
-            ("Mutex<VecDeque>", mutex),
+    Comparison::in_turns(
+        format!("injector MPMC {side}p/{side}c, per item"),
+        2 * side,
+        config.samples(),
+        items,
+        &mut || run_mpmc(&filch_injector::Injector::new(), side, items, |q, i| q.push(i), filch_pop),
+        vec![
+            ("crossbeam-queue SegQueue", &mut || {
+                run_mpmc(&crossbeam_queue::SegQueue::new(), side, items, |q, i| q.push(i), |q| q.pop())
+            }),
+            ("crossbeam-deque Injector", &mut || {
+                run_mpmc(&crossbeam_deque::Injector::new(), side, items, |q, i| q.push(i), crossbeam_pop)
+            }),
+            ("concurrent-queue", &mut || {
+                run_mpmc(
+                    &concurrent_queue::ConcurrentQueue::unbounded(),
+                    side,
+                    items,
+                    |q, i| q.push(i).expect("unbounded and open"),
+                    |q| q.pop().ok(),
+                )
+            }),
+            ("Mutex<VecDeque>", &mut || {
+                run_mpmc(
+                    &Mutex::new(VecDeque::new()),
+                    side,
+                    items,
+                    |q, i| q.lock().unwrap().push_back(i),
+                    |q| q.lock().unwrap().pop_front(),
+                )
+            }),
         ],
-    }
+    )
 }
 
 /// `consumers` threads drain a pre-filled injector with `steal_batch_and_pop` into their own
 /// FIFO deque, then pop that deque dry, until every item is taken; time per item.
 fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Comparison {
-    let samples = config.samples();
-    let filch = measure(samples, items, || {
+    let mut filch = || {
         let injector = filch_injector::Injector::new();
         injector.push_batch(0..items);
         drain_with_batches(consumers, || {
@@ -181,8 +174,8 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
                 }
             }
         })
-    });
-    let crossbeam = measure(samples, items, || {
+    };
+    let mut crossbeam = || {
         let injector = crossbeam_deque::Injector::new();
         (0..items).for_each(|i| injector.push(i));
         drain_with_batches(consumers, || {
@@ -203,15 +196,15 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
                 }
             }
         })
-    });
-    Comparison {
-        workload: format!(
-            "injector steal_batch_and_pop into a FIFO deque, {consumers} consumer(s), per item"
-        ),
-        threads: consumers,
-        filch,
-        peers: vec![("crossbeam-deque Injector", crossbeam)],
-    }
+    };
+    Comparison::in_turns(
+        format!("injector steal_batch_and_pop into a FIFO deque, {consumers} consumer(s), per item"),
+        consumers,
+        config.samples(),
+        items,
+        &mut filch,
+        vec![("crossbeam-deque Injector", &mut crossbeam)],
+    )
 }
 
 /// Runs `drain` on `consumers` threads from one barrier; the time from the first start to the

@@ -28,8 +28,7 @@ use std::time::{Duration, Instant};
 
 use filch_scheduler_core::{Priority, ThreadPool, ThreadPoolBuilder};
 
-use super::sleep::stats;
-use crate::{Comparison, Config};
+use crate::{Comparison, Config, Stats};
 
 /// How long each busy task spins (the one holding a worker: after the probes are out).
 const BUSY: Duration = Duration::from_micros(50);
@@ -77,8 +76,8 @@ fn start_latency(config: &Config, threads: usize, rounds: usize) -> Vec<Comparis
                 (q * 1000.0).round() / 10.0
             ),
             threads,
-            filch: stats(high),
-            peers: vec![("filch, Priority::Normal", stats(normal))],
+            filch: Stats::of_figures(high),
+            peers: vec![("filch, Priority::Normal", Stats::of_figures(normal))],
         })
         .collect()
 }

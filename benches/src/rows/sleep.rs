@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use filch_sleep::{IdlePolicy, Sleep};
 
-use crate::{measure, Comparison, Config, Stats};
+use crate::{measure_in_turns, Comparison, Config, Stats};
 
 /// Straight to sleep, so the latency rows measure a real park and wake.
 const NO_SPIN: IdlePolicy = IdlePolicy { spin_rounds: 0, yield_rounds: 0, max_searching: None };
@@ -29,15 +29,20 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
 fn notify_with_nobody_sleepy(config: &Config, ops: u64) -> Vec<Comparison> {
     let sleep = Sleep::new(4);
     let word = AtomicUsize::new(0);
-    let load = time_ops(config, ops, || {
+    let mut load = time_ops(ops, || {
         black_box(word.load(Ordering::SeqCst));
     });
-    let cheap = time_ops(config, ops, || {
+    let mut cheap = time_ops(ops, || {
         black_box(sleep.notify_one_after_seqcst());
     });
-    let fenced = time_ops(config, ops, || {
+    let mut fenced = time_ops(ops, || {
         black_box(sleep.notify_one());
     });
+    let [load, cheap, fenced] =
+        measure_in_turns(config.samples(), ops, &mut [&mut load, &mut cheap, &mut fenced])[..]
+    else {
+        unreachable!("one figure per operation")
+    };
     vec![
         Comparison {
             workload: "notify_one_after_seqcst, nobody sleepy".into(),
@@ -54,16 +59,16 @@ fn notify_with_nobody_sleepy(config: &Config, ops: u64) -> Vec<Comparison> {
     ]
 }
 
-/// Times `ops` calls of `op`; generic, so each operation is inlined into its own loop (a `dyn`
-/// call would cost more than the operations measured).
-fn time_ops(config: &Config, ops: u64, op: impl Fn()) -> Stats {
-    measure(config.samples(), ops, || {
+/// One sample: the time of `ops` calls of `op`; generic, so each operation is inlined into its own
+/// loop (a `dyn` call would cost more than the operations measured).
+fn time_ops(ops: u64, op: impl Fn()) -> impl FnMut() -> Duration {
+    move || {
         let start = Instant::now();
         for _ in 0..ops {
             op();
         }
         start.elapsed()
-    })
+    }
 }
 
 /// The quantiles of the wake-up latency distribution that the report shows.
@@ -89,16 +94,10 @@ fn wake_up_latency(config: &Config, round_trips: usize) -> Vec<Comparison> {
         .map(|(q, (filch, raw))| Comparison {
             workload: format!("wake-up latency p{} (notify -> sleeper runs)", (q * 1000.0).round() / 10.0),
             threads: 2,
-            filch: stats(filch),
-            peers: vec![("std park/unpark", stats(raw))],
+            filch: Stats::of_figures(filch),
+            peers: vec![("std park/unpark", Stats::of_figures(raw))],
         })
         .collect()
-}
-
-/// Median, min and max of per-sample figures (ns).
-pub(super) fn stats(mut figures: Vec<f64>) -> Stats {
-    figures.sort_by(f64::total_cmp);
-    Stats { median_ns: figures[figures.len() / 2], min_ns: figures[0], max_ns: figures[figures.len() - 1] }
 }
 
 /// The [`QUANTILES`] of one-way latencies (half of each round trip), in ns.
@@ -204,8 +203,8 @@ fn idle_cpu(config: &Config, workers: usize) -> Comparison {
     Comparison {
         workload: format!("idle pool, CPU ns per {window:?} (wake-ups counted: {wakeups})"),
         threads: workers,
-        filch: stats(filch),
-        peers: vec![("std park", stats(raw))],
+        filch: Stats::of_figures(filch),
+        peers: vec![("std park", Stats::of_figures(raw))],
     }
 }
 

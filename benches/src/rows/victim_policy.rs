@@ -5,10 +5,13 @@
 //! samples in turn (the order rotated each time), so a change in the machine's load falls on all
 //! three alike, and each timed run follows an untimed one on the same pool.
 
+use std::cell::RefCell;
+use std::time::Duration;
+
 use filch_scheduler_core::{ThreadPool, ThreadPoolBuilder, VictimPolicy};
 
 use super::scheduler::{self, Filch, Sequential, Workload};
-use crate::{measure, Comparison, Config};
+use crate::{measure_in_turns, Comparison, Config};
 
 /// The default policy's figures, as the peer of every row.
 const RANDOM: &str = "filch (random)";
@@ -70,21 +73,25 @@ impl Pools {
         mut run: impl FnMut(&mut dyn Workload) -> u64,
     ) -> Vec<Comparison> {
         let expected = run(&mut Sequential);
-        let mut times = vec![Vec::with_capacity(config.samples()); self.pools.len()];
-        for sample in 0..config.samples() {
-            for turn in 0..self.pools.len() {
-                let pool = (sample + turn) % self.pools.len();
-                let mut filch = Filch(&self.pools[pool]);
-                // Untimed first, so that every timed run finds its pool's workers just back from
-                // work (as consecutive samples of one pool do), not asleep after another's turn.
-                scheduler::timed_run(&mut filch, &mut run, expected);
-                times[pool].push(scheduler::timed_run(&mut filch, &mut run, expected));
-            }
-        }
-        let mut stats = times.into_iter().map(|times| {
-            let mut times = times.into_iter();
-            measure(config.samples(), ops, || times.next().unwrap())
-        });
+        let run = RefCell::new(run);
+        let mut samples: Vec<_> = self
+            .pools
+            .iter()
+            .map(|pool| {
+                let run = &run;
+                move || {
+                    let (mut filch, mut run) = (Filch(pool), run.borrow_mut());
+                    // Untimed first, so that every timed run finds its pool's workers just back
+                    // from work (as consecutive samples of one pool do), not asleep after another
+                    // pool's turn.
+                    scheduler::timed_run(&mut filch, &mut *run, expected);
+                    scheduler::timed_run(&mut filch, &mut *run, expected)
+                }
+            })
+            .collect();
+        let mut runs: Vec<&mut dyn FnMut() -> Duration> =
+            samples.iter_mut().map(|sample| sample as &mut dyn FnMut() -> Duration).collect();
+        let mut stats = measure_in_turns(config.samples(), ops, &mut runs).into_iter();
         let random = stats.next().unwrap();
         POLICIES
             .iter()
