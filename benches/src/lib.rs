@@ -222,23 +222,31 @@ impl Comparison {
     }
 }
 
-/// A markdown table: one line per comparison, with filch's median and its ratio to each peer.
+/// A markdown table: one line per comparison and peer, with both sides' figures, the ratio of
+/// their medians (the report's ratio) and the ratio of their fastest samples.
+///
+/// The fastest sample is the one the machine disturbed least: on a single-threaded row it is the
+/// steadiest figure a noisy machine gives (Chen and Revels, "Robust benchmarking in noisy
+/// environments", 2016), where the median moves with whichever of its modes the samples fell in
+/// (`benches/RESULTS.md`, "Samples in turns"). On a contended row the fastest sample may be a
+/// lucky schedule instead.
 pub fn markdown_table(comparisons: &[Comparison]) -> String {
     let mut table = String::from(
-        "| workload | threads | filch ns/op (min..max) | peer | peer ns/op (min..max) | filch / peer |\n\
-         |---|---|---|---|---|---|\n",
+        "| workload | threads | filch ns/op (min..max) | peer | peer ns/op (min..max) | filch / peer | \
+         fastest / fastest |\n|---|---|---|---|---|---|---|\n",
     );
     for row in comparisons {
         for (peer, stats) in &row.peers {
             let _ = writeln!(
                 table,
-                "| {} | {} | {} | {} | {} | {:.2} |",
+                "| {} | {} | {} | {} | {} | {:.2} | {:.2} |",
                 markdown_text(&row.workload),
                 row.threads,
                 spread(&row.filch),
                 markdown_text(peer),
                 spread(stats),
                 row.filch.median_ns / stats.median_ns,
+                row.filch.min_ns / stats.min_ns,
             );
         }
     }
@@ -323,15 +331,16 @@ mod tests {
     }
 
     #[test]
-    fn table_reports_the_ratio_of_medians() {
-        let stats = |median_ns| Stats { median_ns, min_ns: median_ns, max_ns: median_ns };
+    fn table_reports_the_ratios_of_medians_and_of_fastest_samples() {
+        let stats = |min_ns, median_ns| Stats { median_ns, min_ns, max_ns: median_ns };
         let table = markdown_table(&[Comparison {
             workload: "w".into(),
             threads: 1,
-            filch: stats(5.0),
-            peers: vec![("peer", stats(10.0))],
+            filch: stats(4.0, 5.0),
+            peers: vec![("peer", stats(5.0, 10.0))],
         }]);
-        assert!(table.lines().nth(2).unwrap().ends_with("| 0.50 |"), "{table}");
+        assert!(table.lines().next().unwrap().ends_with("| filch / peer | fastest / fastest |"), "{table}");
+        assert!(table.lines().nth(2).unwrap().ends_with("| 0.50 | 0.80 |"), "{table}");
     }
 
     #[test]
