@@ -2,7 +2,8 @@
 //! and PCT schedulers). Producers mix `push` and `push_batch`; consumers mix `steal` and both
 //! batch steals. Each consumer must see every producer's items in that producer's order, and
 //! every item must come out exactly once. 3 x 40 items cross the 63-slot blocks, so block
-//! hand-off, freeing and reuse are exercised under every schedule.
+//! hand-off, freeing and reuse are exercised under every schedule. One more test aims a batch
+//! steal at the moment a push overshoots a full block.
 #![cfg(feature = "shuttle")]
 
 use filch_injector::{Injector, Steal};
@@ -128,4 +129,46 @@ fn two_producers_three_consumers_pct() {
 #[test]
 fn one_producer_four_consumers_random_schedules() {
     shuttle::check_random(producers_and_consumers(1, 4, 80), iterations());
+}
+
+/// Slots per block of filch-injector outside loom (its `BLOCK_CAP`).
+const BLOCK_SLOTS: usize = 63;
+
+/// Two producers race for the first block's last slot while a consumer takes a batch with no
+/// limit. The loser's fetch-and-add moves the tail's offset past the block's end until the winner
+/// installs the next block; a consumer that reads the tail in that window must still stop at the
+/// block's end. Its own thread matters: with the consumer on the test's thread no loom model
+/// reached that window (`injector/DESIGN.md`, "Breaks tried on purpose").
+fn batch_steal_beside_an_overshooting_push() {
+    let injector = Arc::new(Injector::new());
+    injector.push_batch(0..BLOCK_SLOTS - 1);
+    let producers: Vec<_> = [BLOCK_SLOTS - 1, BLOCK_SLOTS]
+        .into_iter()
+        .map(|item| {
+            let injector = Arc::clone(&injector);
+            thread::spawn(move || injector.push(item))
+        })
+        .collect();
+    let consumer = {
+        let injector = Arc::clone(&injector);
+        thread::spawn(move || {
+            let mut taken = Vec::new();
+            let _ = injector.steal_batch_with_limit_into(usize::MAX, |item| taken.push(item));
+            taken
+        })
+    };
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    let mut taken = consumer.join().unwrap();
+    while let Steal::Success(item) = injector.steal() {
+        taken.push(item);
+    }
+    taken.sort_unstable();
+    assert_eq!(taken, (0..=BLOCK_SLOTS).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_batch_steal_reading_an_overshot_tail_stops_at_the_block_end() {
+    shuttle::check_random(batch_steal_beside_an_overshooting_push, iterations());
 }
