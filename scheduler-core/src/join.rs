@@ -17,8 +17,8 @@ use crate::worker_thread::WorkerThread;
 /// pool it runs inside the global pool ([`ThreadPool::install`](crate::ThreadPool::install)).
 ///
 /// `b` is published (pushed on the worker's deque, where other workers can steal it) lazily.
-/// The joins of the first three levels of a task, and one in 64 of the joins below those, are
-/// *linked*: their `b` is recorded so it can be published later. The others run `a` then `b` as
+/// A task's joins are *linked* until three of them are pending, and after that one join in 64:
+/// their `b` is recorded so it can be published later. The others run `a` then `b` as
 /// plain calls, at about the cost of two function calls; their `b` never leaves this thread. A
 /// linked join keeps `b` private unless it is the first join of a task (the pool's own `join`,
 /// or the first join inside a stolen or spawned job, unless a scope's owner runs that job while
