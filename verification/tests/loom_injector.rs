@@ -5,24 +5,13 @@
 
 use filch_injector::{Injector, Steal};
 use filch_sync::{thread, Arc};
+use filch_verification::injector_drain::drain;
 use filch_verification::ledger::{Ledger, Tracked};
 
 /// Makes `attempts` steal calls and keeps what they take. Bounded on purpose: a retry loop
 /// would let loom schedule one thread's retries forever.
 fn steal_attempts<T>(injector: &Injector<T>, attempts: usize) -> Vec<T> {
     (0..attempts).filter_map(|_| injector.steal().success()).collect()
-}
-
-/// Drains what is left, single-threaded (every other thread is joined).
-fn drain<T>(injector: &Injector<T>) -> Vec<T> {
-    let mut rest = Vec::new();
-    loop {
-        match injector.steal() {
-            Steal::Success(item) => rest.push(item),
-            Steal::Retry => panic!("Retry with no other thread running"),
-            Steal::Empty => return rest,
-        }
-    }
 }
 
 /// Items are `(producer, sequence)`; checks per-producer FIFO within one consumer's view.

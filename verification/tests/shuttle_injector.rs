@@ -9,6 +9,7 @@
 use filch_injector::{Injector, Steal};
 use filch_sync::{thread, Arc};
 use filch_verification::budget;
+use filch_verification::injector_drain::drain;
 use filch_verification::ledger::Ledger;
 use shuttle::rand::{thread_rng, Rng};
 
@@ -99,14 +100,7 @@ fn producers_and_consumers(producers: usize, consumers: usize, per_producer: usi
                 ledger.record(p * per_producer + i);
             }
         }
-        let mut rest = Vec::new();
-        loop {
-            match injector.steal() {
-                Steal::Success(item) => rest.push(item),
-                Steal::Retry => panic!("Retry with every other thread joined"),
-                Steal::Empty => break,
-            }
-        }
+        let rest = drain(&injector);
         assert_in_producer_order(&rest, producers);
         for (p, i) in rest {
             ledger.record(p * per_producer + i);
@@ -161,9 +155,7 @@ fn batch_steal_beside_an_overshooting_push() {
         producer.join().unwrap();
     }
     let mut taken = consumer.join().unwrap();
-    while let Steal::Success(item) = injector.steal() {
-        taken.push(item);
-    }
+    taken.extend(drain(&injector));
     taken.sort_unstable();
     assert_eq!(taken, (0..=BLOCK_SLOTS).collect::<Vec<_>>());
 }
