@@ -27,6 +27,11 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    /// Added to the packed word, takes the item at `real` as [`after_owner_take`](Head::after_owner_take)
+    /// does on an idle word (and on a busy one, moves `steal` too: the FIFO pop then sets it back).
+    /// Not when `real` is `u32::MAX`: its increment would carry into `steal`.
+    pub(crate) const TAKE_ONE: u64 = (1 << 32) | 1;
+
     /// No steal in flight, next item at `index`.
     pub(crate) const fn idle_at(index: u32) -> Head {
         Head { steal: index, real: index }
@@ -106,6 +111,12 @@ mod tests {
         assert_eq!(idle.after_owner_take(), Head::idle_at(0));
         assert_eq!(idle.len_to(1), 2);
         assert_eq!(Head::idle_at(5).len_to(4), -1);
+        let busy = Head { steal: 3, real: 9 };
+        assert_eq!(Head::unpack(busy.pack() + Head::TAKE_ONE), Head { steal: 4, real: 10 });
+        assert_eq!(
+            Head::unpack(Head::idle_at(7).pack() + Head::TAKE_ONE),
+            Head::idle_at(7).after_owner_take()
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ const MAX_BATCH: usize = 32;
 
 /// What owner and thieves share.
 struct Inner<T> {
-    /// The packed front (see [`Head`]); thieves and the owner's front-end pops CAS it.
+    /// The packed front (see [`Head`]); thieves CAS it, the owner's FIFO pops add to it.
     head: CachePadded<AtomicU64>,
     /// One past the newest item; written only by the owner.
     back: CachePadded<AtomicU32>,
@@ -145,11 +145,6 @@ pub struct Worker<T> {
     slots: Cell<Slots<T>>,
     /// `pop` halves the buffer when fewer than this many slots are in use (0: at the minimum).
     shrink_below: Cell<u32>,
-    /// FIFO: the `head` word as the owner's last pop left or found it, the expected value of the
-    /// next pop's CAS. Only the owner's pops and thieves move a FIFO `head`, so while no thief
-    /// has, the CAS succeeds without a load before it; a stale guess fails the CAS, which
-    /// returns the current word.
-    fifo_head_guess: Cell<u64>,
     /// Which `pop` runs: one byte decides flavour and fence on the owner's hottest call.
     pop_path: PopPath,
     /// `Cell`s already make the type `!Sync`; this says so on purpose.
@@ -164,7 +159,7 @@ enum PopPath {
     /// LIFO with a compiler fence: `LifoFenceFree` with the process-wide barrier available to
     /// thieves (decided once, by `asymmetric_fence::heavy_is_expedited`).
     Light,
-    /// FIFO: a CAS at the front.
+    /// FIFO: a fetch-and-add at the front.
     Front,
 }
 
@@ -228,7 +223,6 @@ impl<T> Worker<T> {
             // SAFETY: `buffer` was just allocated.
             slots: Cell::new(unsafe { (*buffer).slots() }),
             shrink_below: Cell::new(0),
-            fifo_head_guess: Cell::new(Head::idle_at(START_INDEX).pack()),
             pop_path,
             _not_sync: PhantomData,
         }
@@ -488,45 +482,106 @@ impl<T> Worker<T> {
         }
     }
 
+    /// The FIFO `pop`: takes the item at `real` with one fetch-and-add of [`Head::TAKE_ONE`],
+    /// which moves `real` and `steal` together (DESIGN.md, "The FIFO pop's fetch-and-add").
     #[inline]
     fn pop_front(&self) -> Option<T> {
         let back = self.back();
-        // No load ahead of the CAS (a load-to-CAS dependency on the owner's hottest FIFO call):
-        // the guess is a value `head` had, checked by the CAS, which compares the whole word.
-        let mut head = Head::unpack(self.fifo_head_guess.get());
+        // Relaxed: the owner claims items it wrote itself, so nothing needs publishing. Outside
+        // this pop, `real` only grows and stays at most `back` (thieves claim below the `back` they
+        // read), so the word's `real` lies between this reading's and `back`.
+        let head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        let len = head.len_to(back);
+        if len <= 0 {
+            return None;
+        }
+        if len as u32 >= !head.real {
+            // `real` may be `u32::MAX`, whose increment would carry into `steal`.
+            return self.pop_front_across_the_wrap(head, back);
+        }
+        // Relaxed: as the load; being a read-modify-write, it extends the release sequence of a
+        // thief's `finish_steal`, which the next Acquire load in `push` still synchronises with.
+        let old = Head::unpack(self.inner.head.fetch_add(Head::TAKE_ONE, Ordering::Relaxed));
+        if !old.is_idle() || old.len_to(back) <= 0 {
+            return self.settle_take(old, back);
+        }
+        Some(self.take_front(old.real, old.real.wrapping_add(1), back))
+    }
+
+    /// A FIFO `pop` whose fetch-and-add met a steal in flight or an empty deque: the word it left
+    /// (`old` plus one on both halves) is set right with CASes. Until then it only exists inside
+    /// this pop (the owner is not pushing): thieves read it as a steal in flight, or as empty.
+    #[cold]
+    #[inline(never)]
+    fn settle_take(&self, old: Head, back: u32) -> Option<T> {
+        let added = Head::unpack(old.pack().wrapping_add(Head::TAKE_ONE));
+        // A steal in flight claimed `old.steal..old.real`; the add took `old.real` if it was below
+        // `back`.
+        let took = old.len_to(back) > 0;
+        let mut now = added;
+        let settled = loop {
+            let target = match (now == added, took) {
+                // `steal` goes back to the open claim's first index: its thief is still copying.
+                (true, true) => old.after_owner_take(),
+                // Nothing to take: undo.
+                (true, false) => old,
+                // The thief finished on our word (`finish_steal` sets `idle_at(real)`), and another
+                // thief may have claimed after it, from past our item: leave it.
+                (false, true) => now,
+                // The thief finished on our word, which took nothing: `real` comes back.
+                (false, false) => {
+                    debug_assert_eq!(now, Head::idle_at(old.real.wrapping_add(1)));
+                    Head::idle_at(old.real)
+                }
+            };
+            if target == now {
+                break now;
+            }
+            // Relaxed: as the fetch-and-add; success or failure only tells who moved the word.
+            match self.inner.head.compare_exchange_weak(
+                now.pack(),
+                target.pack(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break target,
+                Err(word) => now = Head::unpack(word),
+            }
+        };
+        took.then(|| self.take_front(old.real, settled.oldest(), back))
+    }
+
+    /// A FIFO `pop` where `real` may be at `u32::MAX` (the pops near the wrap, which comes every
+    /// `2^32` indices): one CAS to `after_owner_take`, retried with the word it finds.
+    #[cold]
+    #[inline(never)]
+    fn pop_front_across_the_wrap(&self, mut head: Head, back: u32) -> Option<T> {
         loop {
             if head.len_to(back) <= 0 {
-                // An empty guess is confirmed on the current word: thieves may have moved
-                // `real` since, even far enough for the distance to wrap. Relaxed: as the
-                // owner's reading before the guess existed; the slot was written by this thread.
-                let now = self.inner.head.load(Ordering::Relaxed);
-                if now == head.pack() {
-                    self.fifo_head_guess.set(now);
-                    return None;
-                }
-                head = Head::unpack(now);
-                continue;
+                return None;
             }
-            // Relaxed: the owner claims an item it wrote itself, so nothing needs publishing; the
-            // CAS extends the release sequence of a thief's `finish_steal`, which the next Acquire
-            // load in `push` still synchronises with. Relaxed on failure: the returned word is
-            // only the next guess, validated in turn.
+            // Relaxed on both: as the fetch-and-add in `pop_front`.
             match self.inner.head.compare_exchange_weak(
                 head.pack(),
                 head.after_owner_take().pack(),
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => break,
+                Ok(_) => return Some(self.take_front(head.real, head.after_owner_take().steal, back)),
                 Err(now) => head = Head::unpack(now),
             }
         }
-        self.fifo_head_guess.set(head.after_owner_take().pack());
-        // SAFETY: current buffer; our CAS claimed `head.real`, which holds an item this thread
-        // pushed.
-        let item = unsafe { self.slots.get().read(head.real) };
-        self.shrink_if_sparse(head.after_owner_take().steal, back);
-        Some(item)
+    }
+
+    /// Reads the item at `real`, which this FIFO `pop` claimed, and shrinks the buffer if the
+    /// items from `oldest` (the settled word's) to `back` are few.
+    #[inline]
+    fn take_front(&self, real: u32, oldest: u32, back: u32) -> T {
+        // SAFETY: current buffer; the caller's read-modify-write on `head` claimed `real`, which
+        // holds an item this thread pushed.
+        let item = unsafe { self.slots.get().read(real) };
+        self.shrink_if_sparse(oldest, back);
+        item
     }
 
     /// Halves the buffer when less than a quarter of it is in use (hysteresis: it grows again only
@@ -858,19 +913,42 @@ fn grown(capacity: u32, call: &str) -> u32 {
 mod tests {
     use super::*;
 
-    /// A FIFO pop whose guess of `head` is 2^31 + 1 items behind the current word (thieves took
-    /// that many since the owner's last pop) reads "empty" from the guess, because the distance to
-    /// `back` wraps: the pop must confirm on the current word and find the item.
-    #[test]
-    fn a_fifo_pop_with_a_guess_far_behind_finds_the_item() {
-        let worker = Worker::new_fifo();
-        worker.push(7);
+    /// Sets `head` to `word` (single-threaded tests only).
+    fn set_head(worker: &Worker<u32>, word: Head) {
         // Relaxed: single-threaded test.
-        let real = Head::unpack(worker.inner.head.load(Ordering::Relaxed)).real;
-        let stale = Head::idle_at(real.wrapping_sub((1 << 31) + 1));
-        assert!(stale.len_to(worker.back()) <= 0, "the stale guess reads empty");
-        worker.fifo_head_guess.set(stale.pack());
-        assert_eq!(worker.pop(), Some(7));
+        worker.inner.head.store(word.pack(), Ordering::Relaxed);
+    }
+
+    fn head(worker: &Worker<u32>) -> Head {
+        // Relaxed: single-threaded test.
+        Head::unpack(worker.inner.head.load(Ordering::Relaxed))
+    }
+
+    /// FIFO pops across `u32::MAX` must not let `real`'s wrap carry into `steal`: a carried word
+    /// reads as a steal in flight for ever, and thieves would get `Retry` only.
+    #[test]
+    fn fifo_pops_across_the_wrap_leave_the_front_idle() {
+        let worker = Worker::new_fifo();
+        let stealer = worker.stealer();
+        worker.push_batch([1, 2, 3]); // at u32::MAX - 1, u32::MAX, 0
+        assert_eq!((worker.pop(), worker.pop()), (Some(1), Some(2)));
+        assert_eq!(head(&worker), Head::idle_at(0));
+        assert_eq!(stealer.steal(), Steal::Success(3));
+    }
+
+    /// A FIFO pop under an open claim (`steal..real`, its thief still copying) takes `real` and
+    /// leaves `steal` where the claim put it.
+    #[test]
+    fn a_fifo_pop_under_an_open_claim_keeps_the_claims_steal() {
+        let worker = Worker::new_fifo();
+        worker.push_batch(0..8); // past the wrap from the third
+        assert!((0..4).all(|_| worker.pop().is_some()));
+        let real = head(&worker).real;
+        set_head(&worker, Head { steal: real, real: real + 1 }); // a thief claimed `real`
+        assert_eq!(worker.pop(), Some(5));
+        assert_eq!(head(&worker), Head { steal: real, real: real + 2 });
+        set_head(&worker, Head { steal: real, real: real + 4 }); // and claimed everything
         assert_eq!(worker.pop(), None);
+        assert_eq!(head(&worker), Head { steal: real, real: real + 4 }, "an empty pop leaves the word");
     }
 }

@@ -142,6 +142,44 @@ fn fifo_pops_vs_batch_steal_of_several() {
     pops_vs_thieves(Flavor::Fifo, 4, 4, &[steal_batch]);
 }
 
+/// A FIFO owner holds `items` with indices past `u32::MAX` (so its pops take the fetch-and-add,
+/// not the CAS kept for the wrap); a thief tries once while the owner pops one, pushes `pushes`
+/// more and pops until `None`, which is final (only the owner pushes).
+fn fifo_pop_push_pop_vs_thief(items: u32, pushes: u32, attempt: Attempt) {
+    loom::model(move || {
+        let owner = Worker::with_capacity(Flavor::Fifo, 2);
+        // The first index is just below the wrap: two pushed and popped items cross it.
+        owner.push_batch([0, 0]);
+        while owner.pop().is_some() {}
+        owner.push_batch(0..items);
+        let thief = spawn_thief(owner.stealer(), attempt);
+        let mut taken: Vec<u32> = owner.pop().into_iter().collect();
+        owner.push_batch(items..items + pushes);
+        taken.extend(std::iter::from_fn(|| owner.pop()));
+        taken.extend(thief.join().unwrap());
+        assert_each_once(taken, items + pushes);
+    });
+}
+
+/// The fetch-and-add that finds the last item stolen must be undone (or the next push is lost),
+/// also when the thief's `finish_steal` lands on the added word.
+#[test]
+fn fifo_fetch_and_add_pop_last_vs_steal() {
+    fifo_pop_push_pop_vs_thief(1, 1, steal_one);
+}
+
+/// A pop under an open claim moves `steal` with its fetch-and-add: unless the pop puts it back,
+/// the push after it, instead of growing the buffer, rewrites the slot the thief is reading.
+#[test]
+fn fifo_pop_and_push_under_an_open_claim() {
+    fifo_pop_push_pop_vs_thief(2, 1, steal_one);
+}
+
+#[test]
+fn fifo_pop_and_push_under_an_open_batch_claim() {
+    fifo_pop_push_pop_vs_thief(3, 1, steal_batch);
+}
+
 #[test]
 fn steal_during_shrink() {
     // Capacity 1 grows to 4 for the pushes; the owner's pops shrink it back while a thief steals.
