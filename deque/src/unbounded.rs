@@ -560,14 +560,15 @@ impl<T> Worker<T> {
             if head.len_to(back) <= 0 {
                 return None;
             }
+            let next = head.after_owner_take();
             // Relaxed on both: as the fetch-and-add in `pop_front`.
             match self.inner.head.compare_exchange_weak(
                 head.pack(),
-                head.after_owner_take().pack(),
+                next.pack(),
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Some(self.take_front(head.real, head.after_owner_take().steal, back)),
+                Ok(_) => return Some(self.take_front(head.real, next.steal, back)),
                 Err(now) => head = Head::unpack(now),
             }
         }
