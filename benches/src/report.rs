@@ -80,8 +80,8 @@ fn ratio(row: &Comparison, peer: &crate::Stats) -> f64 {
 pub fn ratio_summary(comparisons: &[Comparison]) -> String {
     let mut summary = String::from(
         "Ratios are filch / peer: filch's median ns per op divided by the peer's, measured in the same \
-         run (the samples of filch and its peers taken in turns; the scheduler rows take each \
-         scheduler's samples together, after a pause). Smaller is better: below 1.00 filch is \
+         run (the samples of filch and its peers taken in turns; each scheduler-row sample follows \
+         a pause and an untimed run). Smaller is better: below 1.00 filch is \
          faster.\n\n\
          | workload | threads | filch / peer, per row |\n|---|---|---|\n",
     );

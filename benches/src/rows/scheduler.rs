@@ -3,11 +3,12 @@
 //! quicksort, n-queens (a join per column tried) and an unbalanced tree search (UTS-like: a tree
 //! grown from a seed with geometric branching, a join per child).
 
+use std::cell::RefCell;
 use std::hint::black_box;
 use std::num::NonZero;
 use std::time::{Duration, Instant};
 
-use crate::{measure, Comparison, Config, Stats};
+use crate::{Comparison, Config};
 
 /// Every scheduler row.
 pub fn rows(config: &Config) -> Vec<Comparison> {
@@ -111,36 +112,57 @@ impl Peers {
         Self { threads, filch, rayon, chili }
     }
 
-    /// Times `run` on each scheduler, each answer checked against the sequential one; each
-    /// scheduler's samples after a pause and an untimed run ([`SETTLE`]).
+    /// Times `run` on each scheduler, each answer checked against the sequential one. The
+    /// schedulers take their samples in turns ([`Comparison::in_turns`]), and each sample is a
+    /// pause and an untimed run before the timed one ([`SETTLE`]).
     fn compare(
         &self,
         config: &Config,
         workload: String,
         ops: u64,
-        mut run: impl FnMut(&mut dyn Workload) -> u64,
+        run: impl FnMut(&mut dyn Workload) -> u64,
     ) -> Comparison {
-        let expected = run(&mut Sequential);
-        let mut time = |workload: &mut dyn Workload| -> Stats {
-            std::thread::sleep(SETTLE);
-            timed_run(workload, &mut run, expected);
-            measure(config.samples(), ops, || timed_run(workload, &mut run, expected))
-        };
-        let filch = time(&mut Filch(&self.filch));
-        let peers = vec![
-            ("rayon", time(&mut Rayon(&self.rayon))),
-            ("chili", time(&mut Chili(&self.chili))),
-            ("sequential", time(&mut Sequential)),
-        ];
-        Comparison { workload, threads: self.threads, filch, peers }
+        let run = RefCell::new(run);
+        let expected = run.borrow_mut()(&mut Sequential);
+        let (mut filch, mut rayon, mut chili, mut sequential) = (
+            sample(Filch(&self.filch), &run, expected),
+            sample(Rayon(&self.rayon), &run, expected),
+            sample(Chili(&self.chili), &run, expected),
+            sample(Sequential, &run, expected),
+        );
+        Comparison::in_turns(
+            workload,
+            self.threads,
+            config.samples(),
+            ops,
+            &mut filch,
+            vec![("rayon", &mut rayon), ("chili", &mut chili), ("sequential", &mut sequential)],
+        )
     }
 }
 
-/// The pause before each scheduler's samples, for the previous scheduler's idle workers to fall
-/// asleep (rayon's spin and yield for a while first): on a 2-core machine another pool's workers
-/// still spinning share the cores with the scheduler being timed, and on the short rows (one
-/// small tree per `install`) that lasted through all of its samples. One untimed run follows,
-/// which wakes the timed scheduler's own workers.
+/// One sample of `run` on `scheduler`: a pause ([`SETTLE`]), an untimed run, and the timed run.
+fn sample<'a, R: FnMut(&mut dyn Workload) -> u64>(
+    mut scheduler: impl Workload + 'a,
+    run: &'a RefCell<R>,
+    expected: u64,
+) -> impl FnMut() -> Duration + 'a {
+    move || {
+        let mut run = run.borrow_mut();
+        std::thread::sleep(SETTLE);
+        timed_run(&mut scheduler, &mut *run, expected);
+        timed_run(&mut scheduler, &mut *run, expected)
+    }
+}
+
+/// The pause before each sample, for the previous scheduler's idle workers to fall asleep
+/// (rayon's spin and yield for a while first): on a 2-core machine another pool's workers still
+/// spinning share the cores with the scheduler being timed, and on the short rows (one small tree
+/// per `install`) that lasted through all of its samples. An untimed run follows, which wakes the
+/// timed scheduler's own workers, so that the timed run finds them just back from work, as
+/// consecutive runs of one scheduler do. The samples are taken in turns, not each scheduler's
+/// together: the machine's slow spells then fall on every scheduler alike (`benches/RESULTS.md`,
+/// "Samples in turns").
 const SETTLE: Duration = Duration::from_millis(20);
 
 /// One run of `run` on `scheduler`, its answer checked against `expected`.
