@@ -2,10 +2,9 @@
 //! `Vec` for the owner's fast path), one workload at a time in the same process.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use super::contended::lifo_sample;
 use crate::{Comparison, Config};
 
 /// Every deque row.
@@ -21,6 +20,7 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     ];
     for thieves in config.thread_counts().into_iter().filter(|&n| n >= 2).map(|n| n - 1) {
         rows.push(owner_and_thieves(config, thieves, burst));
+        rows.push(owner_and_batch_thieves(config, thieves, burst));
     }
     rows
 }
@@ -216,27 +216,11 @@ fn grow_shrink_burst(config: &Config, items: usize) -> Comparison {
     )
 }
 
-/// The owner pushes `items` in chunks of 16 and pops one per chunk; `thieves` threads steal (one
-/// item at a time) until everything is taken. Time per item.
+/// The owner pushes `items` (popping one per 16); `thieves` threads steal one item at a time
+/// until everything is taken. Time per item.
 fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
-    let mut filch = || {
-        let worker = filch_deque::Worker::new_lifo();
-        let stealer = worker.stealer();
-        contended(
-            thieves,
-            items,
-            |i| {
-                worker.push(i);
-            },
-            || worker.pop(),
-            move || stealer.steal().success(),
-        )
-    };
-    let mut crossbeam = || {
-        let worker = crossbeam_deque::Worker::new_lifo();
-        let stealer = worker.stealer();
-        contended(thieves, items, |i| worker.push(i), || worker.pop(), move || stealer.steal().success())
-    };
+    let mut filch = || lifo_sample!(filch_deque, thieves, items, single);
+    let mut crossbeam = || lifo_sample!(crossbeam_deque, thieves, items, single);
     Comparison::in_turns(
         format!("deque owner + {thieves} thieves (LIFO, single steals), per item"),
         thieves + 1,
@@ -247,45 +231,17 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
     )
 }
 
-fn contended(
-    thieves: usize,
-    items: usize,
-    mut push: impl FnMut(usize),
-    mut pop: impl FnMut() -> Option<usize>,
-    steal: impl Fn() -> Option<usize> + Clone + Send,
-) -> Duration {
-    let taken = AtomicUsize::new(0);
-    let done = AtomicBool::new(false);
-    let barrier = Barrier::new(thieves + 1);
-    std::thread::scope(|scope| {
-        for _ in 0..thieves {
-            let (steal, taken, done, barrier) = (steal.clone(), &taken, &done, &barrier);
-            scope.spawn(move || {
-                barrier.wait();
-                while !done.load(Ordering::Acquire) {
-                    if steal().is_some() {
-                        taken.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            });
-        }
-        barrier.wait();
-        let start = Instant::now();
-        let mut mine = 0;
-        for i in 0..items {
-            push(i);
-            if i % 16 == 15 && pop().is_some() {
-                mine += 1;
-            }
-        }
-        while pop().is_some() {
-            mine += 1;
-        }
-        while mine + taken.load(Ordering::Relaxed) < items {
-            std::hint::spin_loop();
-        }
-        let elapsed = start.elapsed();
-        done.store(true, Ordering::Release);
-        elapsed
-    })
+/// As [`owner_and_thieves`], but each thief steals half-batches with `steal_batch_and_pop` into
+/// a deque of its own and drains it, as a work-stealing scheduler's workers do. Time per item.
+fn owner_and_batch_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
+    let mut filch = || lifo_sample!(filch_deque, thieves, items, batches);
+    let mut crossbeam = || lifo_sample!(crossbeam_deque, thieves, items, batches);
+    Comparison::in_turns(
+        format!("deque owner + {thieves} thieves (LIFO, batch steals), per item"),
+        thieves + 1,
+        config.samples(),
+        items as u64,
+        &mut filch,
+        vec![("crossbeam-deque", &mut crossbeam)],
+    )
 }

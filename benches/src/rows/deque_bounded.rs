@@ -2,12 +2,11 @@
 //! ring with packed heads) and crossbeam-deque 0.8 (growable, for scale), one workload at a time.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use filch_deque::bounded;
 
+use super::contended::{contended, lifo_sample, Family};
 use crate::{Comparison, Config};
 
 /// Ring capacity for every bounded deque in these rows.
@@ -138,15 +137,6 @@ fn batch_steal(config: &Config, rounds: u64) -> Comparison {
     )
 }
 
-/// The operations the contended row needs from one deque family.
-struct Family<Push, Pop, Thief> {
-    push: Push,
-    pop: Pop,
-    /// Makes a thief: each call returns a closure that steals a batch, runs the popped item and
-    /// drains its own deque, and returns how many items it took.
-    thief: Thief,
-}
-
 /// The owner pushes `items` (popping one per 16, and whenever the ring is full); `thieves`
 /// threads steal half-batches into their own deques until everything is taken. Time per item.
 fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
@@ -188,28 +178,7 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
             },
         )
     };
-    let mut crossbeam = || {
-        let worker = crossbeam_deque::Worker::new_lifo();
-        let stealer = worker.stealer();
-        contended(
-            thieves,
-            items,
-            Family {
-                push: |i| {
-                    worker.push(i);
-                    true
-                },
-                pop: || worker.pop(),
-                thief: || {
-                    let (stealer, mine) = (stealer.clone(), crossbeam_deque::Worker::new_lifo());
-                    move || {
-                        let first = stealer.steal_batch_and_pop(&mine).success().map(black_box);
-                        first.map_or(0, |_| 1 + std::iter::from_fn(|| mine.pop().map(black_box)).count())
-                    }
-                },
-            },
-        )
-    };
+    let mut crossbeam = || lifo_sample!(crossbeam_deque, thieves, items, batches);
     Comparison::in_turns(
         format!("bounded deque owner + {thieves} thieves (LIFO, batch steals), per item"),
         thieves + 1,
@@ -218,53 +187,4 @@ fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Compariso
         &mut filch,
         vec![("st3", &mut st3), ("crossbeam-deque", &mut crossbeam)],
     )
-}
-
-fn contended<Steal: FnMut() -> usize + Send>(
-    thieves: usize,
-    items: usize,
-    family: Family<impl Fn(usize) -> bool, impl Fn() -> Option<usize>, impl Fn() -> Steal>,
-) -> Duration {
-    let taken = AtomicUsize::new(0);
-    let done = AtomicBool::new(false);
-    let barrier = Barrier::new(thieves + 1);
-    std::thread::scope(|scope| {
-        for _ in 0..thieves {
-            let mut steal = (family.thief)();
-            let (taken, done, barrier) = (&taken, &done, &barrier);
-            scope.spawn(move || {
-                barrier.wait();
-                // Acquire: pairs with the owner's Release store once every item is accounted for.
-                while !done.load(Ordering::Acquire) {
-                    let got = steal();
-                    if got > 0 {
-                        // Relaxed: a counter the owner sums; no data rides on it.
-                        taken.fetch_add(got, Ordering::Relaxed);
-                    }
-                }
-            });
-        }
-        barrier.wait();
-        let start = Instant::now();
-        let mut mine = 0;
-        for i in 0..items {
-            while !(family.push)(i) {
-                mine += usize::from((family.pop)().is_some());
-            }
-            if i % 16 == 15 && (family.pop)().is_some() {
-                mine += 1;
-            }
-        }
-        while (family.pop)().is_some() {
-            mine += 1;
-        }
-        // Relaxed: see above.
-        while mine + taken.load(Ordering::Relaxed) < items {
-            std::hint::spin_loop();
-        }
-        let elapsed = start.elapsed();
-        // Release: pairs with the thieves' Acquire load.
-        done.store(true, Ordering::Release);
-        elapsed
-    })
 }

@@ -2,6 +2,7 @@
 
 use crate::{Comparison, Config};
 
+mod contended;
 pub mod deque;
 pub mod deque_bounded;
 pub mod injector;

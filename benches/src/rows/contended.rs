@@ -1,0 +1,106 @@
+//! The contended deque workload shared by the deque and bounded-deque rows: one owner pushing
+//! while thieves steal, until every item is taken exactly once.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+/// The operations the contended workload needs from one deque family.
+pub(super) struct Family<Push, Pop, Thief> {
+    /// Pushes an item; `false` if the deque was full (the owner then pops to make room).
+    pub(super) push: Push,
+    pub(super) pop: Pop,
+    /// Makes a thief: each call returns a closure that makes one steal attempt (a single steal,
+    /// or a batch into the thief's own deque, which it then drains) and returns how many items
+    /// it took.
+    pub(super) thief: Thief,
+}
+
+/// The owner pushes `items` (popping one per 16, and whenever the deque is full); `thieves`
+/// threads steal until everything is taken. The time from the owner's first push until every
+/// item is accounted for.
+pub(super) fn contended<Steal: FnMut() -> usize + Send>(
+    thieves: usize,
+    items: usize,
+    family: Family<impl Fn(usize) -> bool, impl Fn() -> Option<usize>, impl Fn() -> Steal>,
+) -> Duration {
+    let taken = AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let barrier = Barrier::new(thieves + 1);
+    std::thread::scope(|scope| {
+        for _ in 0..thieves {
+            let mut steal = (family.thief)();
+            let (taken, done, barrier) = (&taken, &done, &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                // Acquire: pairs with the owner's Release store once every item is accounted for.
+                while !done.load(Ordering::Acquire) {
+                    let got = steal();
+                    if got > 0 {
+                        // Relaxed: a counter the owner sums; no data rides on it.
+                        taken.fetch_add(got, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        let mut mine = 0;
+        for i in 0..items {
+            while !(family.push)(i) {
+                mine += usize::from((family.pop)().is_some());
+            }
+            if i % 16 == 15 && (family.pop)().is_some() {
+                mine += 1;
+            }
+        }
+        while (family.pop)().is_some() {
+            mine += 1;
+        }
+        // Relaxed: see above.
+        while mine + taken.load(Ordering::Relaxed) < items {
+            std::hint::spin_loop();
+        }
+        let elapsed = start.elapsed();
+        // Release: pairs with the thieves' Acquire load.
+        done.store(true, Ordering::Release);
+        elapsed
+    })
+}
+
+/// One sample of [`contended`] on the unbounded LIFO deque of `$krate` (`filch_deque` or
+/// `crossbeam_deque`: the same API), its thieves making `single` steals or stealing `batches`
+/// (half the deque with `steal_batch_and_pop` into a deque of their own, which they then drain).
+macro_rules! lifo_sample {
+    ($krate:ident, $thieves:expr, $items:expr, single) => {
+        lifo_sample!(@run $krate, $thieves, $items, |stealer, _mine| {
+            usize::from(stealer.steal().success().is_some())
+        })
+    };
+    ($krate:ident, $thieves:expr, $items:expr, batches) => {
+        lifo_sample!(@run $krate, $thieves, $items, |stealer, mine| {
+            let first = stealer.steal_batch_and_pop(&mine).success().map(std::hint::black_box);
+            first.map_or(0, |_| 1 + std::iter::from_fn(|| mine.pop().map(std::hint::black_box)).count())
+        })
+    };
+    (@run $krate:ident, $thieves:expr, $items:expr, |$stealer:ident, $mine:ident| $attempt:block) => {{
+        let worker = $krate::Worker::new_lifo();
+        let stealer = worker.stealer();
+        $crate::rows::contended::contended(
+            $thieves,
+            $items,
+            $crate::rows::contended::Family {
+                push: |i| {
+                    worker.push(i);
+                    true
+                },
+                pop: || worker.pop(),
+                thief: || {
+                    let ($stealer, $mine) = (stealer.clone(), $krate::Worker::<usize>::new_lifo());
+                    move || $attempt
+                },
+            },
+        )
+    }};
+}
+pub(super) use lifo_sample;
