@@ -142,7 +142,7 @@ impl Peers {
 }
 
 /// One sample of `run` on `scheduler`: a pause ([`SETTLE`]), an untimed run, and the timed run.
-fn sample<'a, R: FnMut(&mut dyn Workload) -> u64>(
+pub(super) fn sample<'a, R: FnMut(&mut dyn Workload) -> u64>(
     mut scheduler: impl Workload + 'a,
     run: &'a RefCell<R>,
     expected: u64,

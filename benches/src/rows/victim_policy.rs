@@ -3,7 +3,8 @@
 //! default [`VictimPolicy::Random`] measured in the same run, at every thread count of the sweep.
 //! The workloads are the scheduler rows' own ([`super::scheduler`]); the three pools take their
 //! samples in turn (the order rotated each time), so a change in the machine's load falls on all
-//! three alike, and each timed run follows an untimed one on the same pool.
+//! three alike, and each timed run follows a pause and an untimed run on the same pool, as the
+//! scheduler rows' samples do ([`scheduler::sample`]).
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -74,21 +75,8 @@ impl Pools {
     ) -> Vec<Comparison> {
         let expected = run(&mut Sequential);
         let run = RefCell::new(run);
-        let mut samples: Vec<_> = self
-            .pools
-            .iter()
-            .map(|pool| {
-                let run = &run;
-                move || {
-                    let (mut filch, mut run) = (Filch(pool), run.borrow_mut());
-                    // Untimed first, so that every timed run finds its pool's workers just back
-                    // from work (as consecutive samples of one pool do), not asleep after another
-                    // pool's turn.
-                    scheduler::timed_run(&mut filch, &mut *run, expected);
-                    scheduler::timed_run(&mut filch, &mut *run, expected)
-                }
-            })
-            .collect();
+        let mut samples: Vec<_> =
+            self.pools.iter().map(|pool| scheduler::sample(Filch(pool), &run, expected)).collect();
         let mut runs: Vec<&mut dyn FnMut() -> Duration> =
             samples.iter_mut().map(|sample| sample as &mut dyn FnMut() -> Duration).collect();
         let mut stats = measure_in_turns(config.samples(), ops, &mut runs).into_iter();
