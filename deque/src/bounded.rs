@@ -72,8 +72,8 @@ mod ring;
 pub struct Worker<T> {
     ring: Arc<Ring<T>>,
     /// The ring's `front` word as the owner's last pop left or found it: the expected value of
-    /// the next pop's CAS (a `Cell`, so the type is not `Sync`: the owner's operations assume
-    /// one thread).
+    /// the next pop's CAS, and (LIFO) the owner's count of its pops for `push` (a `Cell`, so the
+    /// type is not `Sync`: the owner's operations assume one thread).
     front_guess: Cell<Packed>,
 }
 
@@ -107,7 +107,7 @@ impl<T> Worker<T> {
     /// Slots a thief is still copying out count as full until it finishes.
     #[inline]
     pub fn push(&self, item: T) -> Result<bool, T> {
-        self.ring.push(item)
+        self.ring.push(item, &self.front_guess)
     }
 
     /// Pops the newest (LIFO) or oldest (FIFO) item, or `None` if the deque is empty.

@@ -110,6 +110,8 @@ pub(super) struct View {
     /// The upper half: `released` (FIFO) or `pops` (LIFO).
     high: Index,
     claimed: Index,
+    /// The owner's push counter as loaded.
+    pushes: Index,
     pub(super) back: Index,
 }
 
@@ -168,7 +170,7 @@ impl<T> Ring<T> {
         // we compute is initialised and its write happens before our reads of it.
         let pushes = self.pushes.load(Ordering::Acquire);
         let (high, claimed) = unpack(front);
-        View { front, high, claimed, back: Self::back(self.flavor, pushes, high) }
+        View { front, high, claimed, pushes, back: Self::back(self.flavor, pushes, high) }
     }
 
     /// The owner's view: `pushes` is its own counter, so only `front` needs a load.
@@ -184,7 +186,7 @@ impl<T> Ring<T> {
         // Relaxed: only the owner (this thread) writes `pushes`.
         let pushes = self.pushes.load(Ordering::Relaxed);
         let (high, claimed) = unpack(front);
-        View { front, high, claimed, back: Self::back(flavor, pushes, high) }
+        View { front, high, claimed, pushes, back: Self::back(flavor, pushes, high) }
     }
 
     /// Where the owner may write up to (exclusive): `released + capacity`.
@@ -241,28 +243,41 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `item`; `Ok(true)` if the deque looked empty just before (`claimed == back`).
+    /// `guess` is the owner's, as [`pop`](Self::pop) keeps it.
     #[inline]
-    pub(super) fn push(&self, item: T) -> Result<bool, T> {
+    pub(super) fn push(&self, item: T, guess: &Cell<Packed>) -> Result<bool, T> {
         match self.flavor {
-            Flavor::Lifo => self.push_as(Flavor::Lifo, item),
-            Flavor::Fifo => self.push_as(Flavor::Fifo, item),
+            Flavor::Lifo => self.push_as(Flavor::Lifo, item, guess),
+            Flavor::Fifo => self.push_as(Flavor::Fifo, item, guess),
         }
     }
 
     /// `push` for a flavour known at the call.
     #[inline(always)]
-    fn push_as(&self, flavor: Flavor, item: T) -> Result<bool, T> {
+    fn push_as(&self, flavor: Flavor, item: T, guess: &Cell<Packed>) -> Result<bool, T> {
         // Acquire (FIFO): `released` is the high half; pairs with the Release CAS of
         // `finish_claim`, whose release sequence every later RMW of `front` continues.
         let view = self.owner_view_as(flavor, Ordering::Acquire);
+        let back = match flavor {
+            Flavor::Fifo => view.back,
+            Flavor::Lifo => {
+                // Only this thread's pops move `pops` (the high half), and the guess holds it as
+                // the last pop left it. Taken from there, `back` (the slot's address) does not
+                // wait for the load of `front`, which waits for the last pop's CAS
+                // (`deque/DESIGN.md`, "The owner's path").
+                let (pops, _) = unpack(guess.get());
+                debug_assert_eq!(pops, view.high, "only the owner's pops move `pops`");
+                Self::back(flavor, view.pushes, pops)
+            }
+        };
         let released = self.owner_released(flavor, &view);
-        if view.back.wrapping_sub(released) as usize >= self.capacity() {
+        if back.wrapping_sub(released) as usize >= self.capacity() {
             return Err(item);
         }
         // SAFETY: we are the owner; `back < released + capacity`, so the slot is free.
-        unsafe { self.write(view.back, item) };
+        unsafe { self.write(back, item) };
         self.publish(1);
-        Ok(view.back == view.claimed)
+        Ok(back == view.claimed)
     }
 
     /// The owner's first guess of `front` for [`pop`](Self::pop): the word as it is now.
