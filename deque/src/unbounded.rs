@@ -243,7 +243,7 @@ impl<T> Worker<T> {
     fn back(&self) -> u32 {
         // Relaxed: the owner is the only writer of `back`, so it reads its own last store
         // (coherence). A `Cell` copy (a second store on every push and pop, but no load behind
-        // the pop's fence) measured level: LIFO pair fastest 2.71-2.73 ns either way, ten
+        // the pop's fence) measured level: LIFO pair fastest 2.70-2.73 ns either way, ten
         // alternating processes of a scratch probe (2026-11-24).
         self.inner.back.load(Ordering::Relaxed)
     }
