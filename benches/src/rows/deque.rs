@@ -19,8 +19,8 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
         grow_shrink_burst(config, burst),
     ];
     for thieves in config.thread_counts().into_iter().filter(|&n| n >= 2).map(|n| n - 1) {
-        rows.push(owner_and_thieves(config, thieves, burst));
-        rows.push(owner_and_batch_thieves(config, thieves, burst));
+        rows.push(owner_and_thieves(config, thieves, burst, false));
+        rows.push(owner_and_thieves(config, thieves, burst, true));
     }
     rows
 }
@@ -216,28 +216,28 @@ fn grow_shrink_burst(config: &Config, items: usize) -> Comparison {
     )
 }
 
-/// The owner pushes `items` (popping one per 16); `thieves` threads steal one item at a time
-/// until everything is taken. Time per item.
-fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
-    let mut filch = || lifo_sample!(filch_deque, thieves, items, single);
-    let mut crossbeam = || lifo_sample!(crossbeam_deque, thieves, items, single);
+/// The owner pushes `items` (popping one per 16); `thieves` threads steal until everything is
+/// taken, one item at a time, or with `batches` half-batches by `steal_batch_and_pop` into a
+/// deque of their own, which they drain (as a work-stealing scheduler's workers do). Time per
+/// item.
+fn owner_and_thieves(config: &Config, thieves: usize, items: usize, batches: bool) -> Comparison {
+    let mut filch = || {
+        if batches {
+            lifo_sample!(filch_deque, thieves, items, batches)
+        } else {
+            lifo_sample!(filch_deque, thieves, items, single)
+        }
+    };
+    let mut crossbeam = || {
+        if batches {
+            lifo_sample!(crossbeam_deque, thieves, items, batches)
+        } else {
+            lifo_sample!(crossbeam_deque, thieves, items, single)
+        }
+    };
+    let steals = if batches { "batch steals" } else { "single steals" };
     Comparison::in_turns(
-        format!("deque owner + {thieves} thieves (LIFO, single steals), per item"),
-        thieves + 1,
-        config.samples(),
-        items as u64,
-        &mut filch,
-        vec![("crossbeam-deque", &mut crossbeam)],
-    )
-}
-
-/// As [`owner_and_thieves`], but each thief steals half-batches with `steal_batch_and_pop` into
-/// a deque of its own and drains it, as a work-stealing scheduler's workers do. Time per item.
-fn owner_and_batch_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
-    let mut filch = || lifo_sample!(filch_deque, thieves, items, batches);
-    let mut crossbeam = || lifo_sample!(crossbeam_deque, thieves, items, batches);
-    Comparison::in_turns(
-        format!("deque owner + {thieves} thieves (LIFO, batch steals), per item"),
+        format!("deque owner + {thieves} thieves (LIFO, {steals}), per item"),
         thieves + 1,
         config.samples(),
         items as u64,
