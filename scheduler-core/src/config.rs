@@ -1,5 +1,7 @@
 //! `CoreConfig`: the knobs of the core's `find_task` policy and idle loop.
 
+use core::time::Duration;
+
 use filch_deque::Flavor;
 use filch_sleep::IdlePolicy;
 
@@ -52,13 +54,18 @@ pub struct CoreConfig {
     pub lifo_slot_limit: u32,
     /// Spinning, yielding and searcher cap before a worker sleeps.
     pub idle: IdlePolicy,
+    /// At least this long between two publications of a pending `join`'s second half by one
+    /// worker (a heartbeat): below it, fine-grained joins stay private while other workers idle,
+    /// so a small computation is not scattered over the pool. `Duration::ZERO` publishes
+    /// whenever a worker is idle.
+    pub publish_interval: Duration,
 }
 
 impl Default for CoreConfig {
     /// LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector first every
     /// 61 ticks, 2 steal rounds from a random victim, work stealing on, up to
     /// 16 high-priority tasks in a row, up to 3 tasks in a row from the LIFO slot (as tokio), the
-    /// default idle policy.
+    /// default idle policy, a `join` published at most every 100 us per worker.
     fn default() -> Self {
         Self {
             flavor: Flavor::Lifo,
@@ -71,6 +78,7 @@ impl Default for CoreConfig {
             high_priority_burst: 16,
             lifo_slot_limit: 3,
             idle: IdlePolicy::default(),
+            publish_interval: Duration::from_micros(100),
         }
     }
 }

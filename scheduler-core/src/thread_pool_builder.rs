@@ -2,6 +2,7 @@
 
 use core::fmt;
 use std::any::Any;
+use std::time::Duration;
 
 use filch_sleep::Quiescence;
 use filch_sync::Arc;
@@ -128,6 +129,26 @@ impl ThreadPoolBuilder {
     pub fn spin_budget(mut self, spin_rounds: u32, yield_rounds: u32) -> Self {
         self.config.idle.spin_rounds = spin_rounds;
         self.config.idle.yield_rounds = yield_rounds;
+        self
+    }
+
+    /// At least this long between two publications of a `join`'s second half by one worker
+    /// (default 100 us); see [`CoreConfig::publish_interval`]. Shorter spreads fine-grained
+    /// work over the pool sooner and at a higher cost per task; `Duration::ZERO` publishes
+    /// whenever a worker is idle.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = filch_scheduler_core::ThreadPoolBuilder::new()
+    ///     .num_threads(2)
+    ///     .publish_interval(Duration::from_micros(20))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(pool.install(|| filch_scheduler_core::join(|| 1, || 2)), (1, 2));
+    /// ```
+    pub fn publish_interval(mut self, interval: Duration) -> Self {
+        self.config.publish_interval = interval;
         self
     }
 

@@ -1,5 +1,5 @@
 //! Lazy publication in `join`: the second half is offered to other workers only when it can be
-//! used (first join of a task, or an idle worker), and the per-thread stack of pending joins
+//! used (first join of a task, or an idle worker) and at most once per publication interval, and the per-thread stack of pending joins
 //! stays consistent through steals, helping, panics, scopes and nested pools.
 
 use std::panic::{self, AssertUnwindSafe};
@@ -62,7 +62,7 @@ fn joins_below_the_first_are_published_when_a_worker_is_idle() {
     let depth = sized(8, 3);
     let pool = pool(2);
     let ran_on = Mutex::new(Vec::new());
-    // The task's first join (always offered) has a trivial `b`: every leaf is in `a`, below it,
+    // The task's first join (offered: the pool's first publication) has a trivial `b`: every leaf is in `a`, below it,
     // so the other worker gets leaves only if the deeper joins are published on demand.
     pool.install(|| join(|| tree_of_sleeping_leaves(depth, &ran_on), || ()));
     let ran_on = ran_on.into_inner().unwrap();
@@ -231,6 +231,32 @@ fn spawn_in_every_a(depth: u32) {
         },
         || ORDER.lock().unwrap().push(format!("b {depth}")),
     );
+}
+
+/// Total steals on a two-worker pool with `interval` while one task runs a loop of joins of two
+/// sleeps: each join is the first of its task's segment, published under the old rule whenever
+/// the interval allows.
+fn steals_of_a_loop_of_joins(interval: Duration) -> u64 {
+    let pool = ThreadPoolBuilder::new().num_threads(2).publish_interval(interval).build().unwrap();
+    let nap = || std::thread::sleep(Duration::from_micros(20));
+    pool.install(|| {
+        for _ in 0..100 {
+            join(nap, nap);
+        }
+    });
+    pool.statistics().iter().map(|worker| worker.stolen).sum()
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "a timing property, as above")]
+fn a_worker_publishes_at_most_once_per_publication_interval() {
+    // An hour's interval: each of the two workers publishes at most once in the whole run.
+    let stolen = steals_of_a_loop_of_joins(Duration::from_secs(3600));
+    assert!(stolen <= 2, "{stolen} steals, but at most two jobs were ever published");
+    // The same loop without the limit is shared far more often, so the bound above is the
+    // interval's doing.
+    let unlimited = steals_of_a_loop_of_joins(Duration::ZERO);
+    assert!(unlimited > 2, "without an interval only {unlimited} steals");
 }
 
 /// On one worker nothing is ever published. Visible from outside: a job that `a` spawns onto the
