@@ -54,10 +54,11 @@ pub struct CoreConfig {
     pub lifo_slot_limit: u32,
     /// Spinning, yielding and searcher cap before a worker sleeps.
     pub idle: IdlePolicy,
-    /// At least this long between two publications of a pending `join`'s second half by one
-    /// worker (a heartbeat): below it, fine-grained joins stay private while other workers idle,
-    /// so a small computation is not scattered over the pool. `Duration::ZERO` publishes
-    /// whenever a worker is idle.
+    /// While two or more workers are idle, at least this long between two publications of a
+    /// pending `join`'s second half by one worker (a heartbeat): below it, fine-grained joins
+    /// stay private, so a small computation is not scattered over the pool by a crowd of
+    /// thieves. A lone idle worker is served at once. `Duration::ZERO` publishes whenever a
+    /// worker is idle.
     pub publish_interval: Duration,
 }
 

@@ -24,15 +24,17 @@ use crate::worker_thread::WorkerThread;
 /// or the first join inside a stolen or spawned job, unless a scope's owner runs that job while
 /// it waits for the scope), or some worker of the pool is idle (searching or asleep) when the
 /// join starts; then the oldest private `b` on this thread is published, which is the biggest
-/// piece of work, unless this worker published one less than
+/// piece of work, unless two or more workers are idle and this worker published one less than
 /// [`CoreConfig::publish_interval`](crate::CoreConfig::publish_interval) ago (100 us by
-/// default: fine-grained work is shared about once per interval per worker, not at every join). When `a` returns, a private `b` runs inline; a published one is popped back,
+/// default: with many idle workers, fine-grained work is shared about once per interval per
+/// busy worker, not at every join). When `a` returns, a private `b` runs inline; a published one is popped back,
 /// or, if a thief took it, this worker runs other tasks until the thief is done. On a pool of one
 /// worker nothing is ever published.
 ///
 /// So `b` is **not guaranteed to be offered to other workers**: a closure `a` that blocks until
 /// `b` has run elsewhere can wait forever, unless its join is the first of its task, or is linked
-/// and some worker is idle when it starts, and in either case the interval has passed. (Under the loom and shuttle backends every `b` is
+/// and some worker is idle when it starts, and in either case (with two or more workers idle)
+/// the interval has passed. (Under the loom and shuttle backends every `b` is
 /// published, so the models exercise steals.)
 ///
 /// If either closure panics, the panic is resumed here after both have finished (`a`'s if both
@@ -158,13 +160,18 @@ fn offer_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
     }
 }
 
-/// Off the fast path: pushes the oldest unpublished join's job on the worker's deque, unless
-/// this worker published one less than the configured interval ago.
+/// Off the fast path: pushes the oldest unpublished join's job on the worker's deque, unless two
+/// or more workers are idle and this worker published one less than the configured interval
+/// ago. A lone idle worker is served at once, as it always was; a crowd of idle workers turns
+/// every published job into a chain of steals (each stolen job's first join published and
+/// stolen in turn), so a crowd is served at most one job per interval by each busy worker.
 #[cold]
 #[inline(never)]
 fn publish_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
-    let interval = thread.worker().registry().config().publish_interval;
-    if !thread.pending_joins().publication_due(interval) {
+    let registry = thread.worker().registry();
+    // Relaxed, as in `offer_oldest`: a stale count only moves one publication.
+    let (sleepy, searching) = registry.sleep().sleepy_and_searching();
+    if sleepy + searching > 1 && !thread.pending_joins().publication_due(registry.config().publish_interval) {
         return;
     }
     if let Some(job) = linked.take_oldest_unpublished() {

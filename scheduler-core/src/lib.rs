@@ -16,7 +16,8 @@
 //! references. [`join`] is work-first and allocates nothing: the second closure waits in the
 //! caller's stack frame, the first runs at once, and the second then runs inline, unless it was
 //! published (as the first join of a task, or, if the join is one of the few a task records,
-//! when another worker is idle; at most once per [`CoreConfig::publish_interval`] per worker)
+//! when another worker is idle; with two or more idle, at most once per
+//! [`CoreConfig::publish_interval`] per worker)
 //! and a thief took it.
 //! [`scope`] lets tasks borrow from the caller's frame,
 //! [`spawn`] detaches them. Panics in `join` and `scope` reach the caller after every sibling has
@@ -77,6 +78,7 @@ mod lock_latch;
 mod pending_join;
 mod pinning;
 mod priority;
+mod publication_clock;
 mod registry;
 mod resize_error;
 mod scope;

@@ -44,8 +44,8 @@
 //! them are published, by invariant 2, since the waiting frame was: `published == depth`), so the
 //! helper's own joins start a fresh segment above them whose bottom frame is a *segment root*, and
 //! the old `base` comes back when it ends.
-//! A segment root is published at once (on a pool with more than one worker, and unless the
-//! worker published within the publication interval): it is the oldest,
+//! A segment root is published at once (on a pool with more than one worker, and unless two or
+//! more workers are idle and this one published within the publication interval): it is the oldest,
 //! biggest piece of a task, one push per task rather than per join, and it keeps the common
 //! pattern "the first join of a job offers its second half" (`ThreadPool::join`, a stolen job's
 //! own first join) as reliable as the eager join was. A published `B` that nobody took is popped
@@ -74,8 +74,8 @@
 //!   woken by the push's usual wake hint. With every worker busy the fast path is that one load
 //!   and a branch.
 //!
-//! Either way the publication happens only if this worker published nothing in the last
-//! `CoreConfig::publish_interval` (`PendingJoins::publication_due`; the crate's `DESIGN.md`,
+//! Either way, while two or more workers are idle, the publication happens only if this worker
+//! published nothing in the last `CoreConfig::publish_interval` (`PendingJoins::publication_due`, `publication_clock.rs`; the crate's `DESIGN.md`,
 //! "Publication interval", has the measurements): the time-driven half of heartbeat scheduling.
 //!
 //! A counter-driven publication (every N-th join, as heartbeat scheduling does with a timer)
@@ -110,9 +110,10 @@
 //! scheduling: a job is queued only while fewer than three are, or on every 64th join).
 
 use core::cell::Cell;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::job_ref::JobRef;
+use crate::publication_clock::PublicationClock;
 
 /// How many pending joins per worker are recorded, so can be published (the oldest ones).
 pub(crate) const RECORDED: usize = 64;
@@ -135,8 +136,8 @@ pub(crate) struct PendingJoins {
     base: Cell<usize>,
     /// How many of the next joins may run as plain calls, linking nothing (see "Plain joins").
     plain_left: Cell<u32>,
-    /// When this worker last published a job (see "When to publish").
-    last_publication: Cell<Option<Instant>>,
+    /// When this worker may publish again (see "When to publish").
+    clock: PublicationClock,
 }
 
 impl PendingJoins {
@@ -148,22 +149,14 @@ impl PendingJoins {
             published: Cell::new(0),
             base: Cell::new(0),
             plain_left: Cell::new(0),
-            last_publication: Cell::new(None),
+            clock: PublicationClock::new(),
         }
     }
 
     /// Whether this worker may publish now, `interval` after its last publication, and if so
-    /// counts now as its last one. A zero `interval` reads no clock.
+    /// counts now as its last one ([`PublicationClock::due`]).
     pub(crate) fn publication_due(&self, interval: Duration) -> bool {
-        if interval.is_zero() {
-            return true;
-        }
-        let now = Instant::now();
-        if self.last_publication.get().is_some_and(|last| now.duration_since(last) < interval) {
-            return false;
-        }
-        self.last_publication.set(Some(now));
-        true
+        self.clock.due(interval)
     }
 
     /// Whether the join starting now may run as two plain calls, and counts it if so.
@@ -317,18 +310,6 @@ mod tests {
         assert!(again.is_segment_root());
         assert!(is(again.take_oldest_unpublished(), &frames[2]));
         assert!(again.take_oldest_unpublished().is_none(), "nothing left to publish");
-    }
-
-    #[test]
-    fn a_publication_is_due_once_per_interval_and_always_with_a_zero_interval() {
-        let stack = PendingJoins::new();
-        let hour = Duration::from_secs(3600);
-        assert!(stack.publication_due(hour), "the first publication is due at once");
-        assert!(!stack.publication_due(hour), "the second waits for the interval");
-        assert!(stack.publication_due(Duration::ZERO) && stack.publication_due(Duration::ZERO));
-        let short = Duration::from_millis(1);
-        std::thread::sleep(short);
-        assert!(stack.publication_due(short), "due again once the interval has passed");
     }
 
     #[test]
