@@ -66,7 +66,8 @@ impl Default for CoreConfig {
     /// LIFO deques of 64 slots to start with, steals of up to 8 tasks, the injector first every
     /// 61 ticks, 2 steal rounds from a random victim, work stealing on, up to
     /// 16 high-priority tasks in a row, up to 3 tasks in a row from the LIFO slot (as tokio), the
-    /// default idle policy, a `join` published at most every 100 us per worker.
+    /// default idle policy, a `join` published at most every 100 us per worker while two or more
+    /// workers are idle.
     fn default() -> Self {
         Self {
             flavor: Flavor::Lifo,

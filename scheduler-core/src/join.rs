@@ -27,8 +27,9 @@ use crate::worker_thread::WorkerThread;
 /// piece of work, unless two or more workers are idle and this worker published one less than
 /// [`CoreConfig::publish_interval`](crate::CoreConfig::publish_interval) ago (100 us by
 /// default: with many idle workers, fine-grained work is shared about once per interval per
-/// busy worker, not at every join). When `a` returns, a private `b` runs inline; a published one is popped back,
-/// or, if a thief took it, this worker runs other tasks until the thief is done. On a pool of one
+/// busy worker, not at every join). When `a` returns, a private `b` runs inline; a published
+/// one is popped back, or, if a thief took it, this worker runs other tasks until the thief is
+/// done. On a pool of one
 /// worker nothing is ever published.
 ///
 /// So `b` is **not guaranteed to be offered to other workers**: a closure `a` that blocks until

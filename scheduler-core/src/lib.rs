@@ -17,8 +17,7 @@
 //! caller's stack frame, the first runs at once, and the second then runs inline, unless it was
 //! published (as the first join of a task, or, if the join is one of the few a task records,
 //! when another worker is idle; with two or more idle, at most once per
-//! [`CoreConfig::publish_interval`] per worker)
-//! and a thief took it.
+//! [`CoreConfig::publish_interval`] per worker) and a thief took it.
 //! [`scope`] lets tasks borrow from the caller's frame,
 //! [`spawn`] detaches them. Panics in `join` and `scope` reach the caller after every sibling has
 //! finished; panics in detached tasks go to the panic handler. [`ThreadPool::statistics`] counts

@@ -45,8 +45,8 @@
 //! helper's own joins start a fresh segment above them whose bottom frame is a *segment root*, and
 //! the old `base` comes back when it ends.
 //! A segment root is published at once (on a pool with more than one worker, and unless two or
-//! more workers are idle and this one published within the publication interval): it is the oldest,
-//! biggest piece of a task, one push per task rather than per join, and it keeps the common
+//! more workers are idle and this one published within the publication interval): it is the
+//! oldest, biggest piece of a task, one push per task rather than per join, and it keeps the common
 //! pattern "the first join of a job offers its second half" (`ThreadPool::join`, a stolen job's
 //! own first join) as reliable as the eager join was. A published `B` that nobody took is popped
 //! back and runs in the fresh segment its join starts for waiting, so its own first join is a
@@ -75,8 +75,9 @@
 //!   and a branch.
 //!
 //! Either way, while two or more workers are idle, the publication happens only if this worker
-//! published nothing in the last `CoreConfig::publish_interval` (`PendingJoins::publication_due`, `publication_clock.rs`; the crate's `DESIGN.md`,
-//! "Publication interval", has the measurements): the time-driven half of heartbeat scheduling.
+//! published nothing in the last `CoreConfig::publish_interval` (`PendingJoins::publication_due`,
+//! `publication_clock.rs`; the crate's `DESIGN.md`, "Publication interval", has the
+//! measurements): the time-driven half of heartbeat scheduling.
 //!
 //! A counter-driven publication (every N-th join, as heartbeat scheduling does with a timer)
 //! was measured and left out: it costs about 3 instructions per join on the fast path

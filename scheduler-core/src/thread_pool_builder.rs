@@ -133,9 +133,9 @@ impl ThreadPoolBuilder {
     }
 
     /// While two or more workers are idle, at least this long between two publications of a
-    /// `join`'s second half by one worker (default 100 us); see [`CoreConfig::publish_interval`]. Shorter spreads fine-grained
-    /// work over the pool sooner and at a higher cost per task; `Duration::ZERO` publishes
-    /// whenever a worker is idle.
+    /// `join`'s second half by one worker (default 100 us); see
+    /// [`CoreConfig::publish_interval`]. Shorter spreads fine-grained work over the pool sooner
+    /// and at a higher cost per task; `Duration::ZERO` publishes whenever a worker is idle.
     ///
     /// ```
     /// use std::time::Duration;
