@@ -149,30 +149,27 @@ fn both<RA, RB>(result_a: Result<RA, Panic>, result_b: Result<RB, Panic>) -> (RA
 #[inline]
 fn offer_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
     let registry = thread.worker().registry();
-    let wanted = linked.is_segment_root() || {
-        // A relaxed snapshot of the sleep counts (ordered by nothing): a stale reading only
-        // delays or adds one publication, which costs parallelism or a push, never progress of
-        // the join itself, which runs its own `b` if nobody took it.
-        let (sleepy, searching) = registry.sleep().sleepy_and_searching();
-        (sleepy | searching) != 0 && registry.stealers()[thread.index()].is_empty()
-    };
+    // A relaxed snapshot of the sleep counts (ordered by nothing): a stale reading only delays or
+    // adds one publication, which costs parallelism or a push, never progress of the join
+    // itself, which runs its own `b` if nobody took it.
+    let (sleepy, searching) = registry.sleep().sleepy_and_searching();
+    let idle = sleepy + searching;
+    let wanted = linked.is_segment_root() || (idle != 0 && registry.stealers()[thread.index()].is_empty());
     if wanted {
-        publish_oldest(thread, linked);
+        publish_oldest(thread, linked, idle);
     }
 }
 
 /// Off the fast path: pushes the oldest unpublished join's job on the worker's deque, unless two
-/// or more workers are idle and this worker published one less than the configured interval
+/// or more workers are `idle` and this worker published one less than the configured interval
 /// ago. A lone idle worker is served at once, as it always was; a crowd of idle workers turns
 /// every published job into a chain of steals (each stolen job's first join published and
 /// stolen in turn), so a crowd is served at most one job per interval by each busy worker.
 #[cold]
 #[inline(never)]
-fn publish_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
-    let registry = thread.worker().registry();
-    // Relaxed, as in `offer_oldest`: a stale count only moves one publication.
-    let (sleepy, searching) = registry.sleep().sleepy_and_searching();
-    if sleepy + searching > 1 && !thread.pending_joins().publication_due(registry.config().publish_interval) {
+fn publish_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>, idle: usize) {
+    let interval = thread.worker().registry().config().publish_interval;
+    if idle > 1 && !thread.pending_joins().publication_due(interval) {
         return;
     }
     if let Some(job) = linked.take_oldest_unpublished() {
