@@ -35,6 +35,15 @@ impl<T> Buffer<T> {
         drop(unsafe { Box::from_raw(buffer) });
     }
 
+    /// Writes every slot without changing it: the model checkers then report any read of this
+    /// buffer that does not happen before this call (how the models check that a buffer is freed
+    /// only after its last reader is done).
+    pub(crate) fn touch_every_slot(&self) {
+        for slot in self.slots.iter() {
+            slot.with_mut(|_| ());
+        }
+    }
+
     #[inline]
     fn slot(&self, index: u32) -> &UnsafeCell<MaybeUninit<T>> {
         // SAFETY: `index & mask` is below `slots.len() == mask + 1`.

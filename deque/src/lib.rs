@@ -15,9 +15,10 @@
 //!   often than others steal from them.
 //!
 //! The buffer is a power-of-two ring that grows when full and shrinks when less than a quarter is
-//! used; replaced buffers are freed through crossbeam-epoch. Thieves claim items before they copy
-//! them, so no slot is ever read while it is written (`DESIGN.md` beside `Cargo.toml` has the
-//! argument).
+//! used. Thieves claim items before they copy them, so no slot is ever read while it is written,
+//! and the claim also keeps the buffer it reads allocated: a replaced buffer is freed as soon as
+//! no claim can still read it, without epochs or pinning (`DESIGN.md` beside `Cargo.toml` has the
+//! arguments).
 //!
 //! # The bounded flavour
 //! [`bounded::Worker`] is a fixed ring (capacity rounded up to a power of two, allocated once): no
@@ -26,10 +27,8 @@
 //! Thieves claim up to half the items with one CAS on a packed pair of indices.
 //!
 //! # Features
-//! - `std` (default): epoch reclamation through crossbeam-epoch's global collector, automatic
-//!   shrinking, the membarrier-backed fence-free flavour (Linux).
-//! - `alloc`: the deque without `std`; replaced buffers are kept until the deque is dropped and
-//!   the buffer shrinks only on [`Worker::shrink_to_fit`].
+//! - `std` (default): the membarrier-backed fence-free flavour (Linux).
+//! - `alloc`: the deque without `std` (the fence-free flavour then uses `SeqCst` fences).
 //! - `portable-atomic`: for targets without native 64-bit atomics. The unbounded deque packs its
 //!   front in one 64-bit word, so on such targets it exists only with this feature (the bounded
 //!   flavour needs neither).
@@ -69,8 +68,6 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
-extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod bounded;

@@ -1,117 +1,133 @@
-//! Where the unbounded deque's retired buffers go: the one place that decides reclamation.
+//! When the unbounded deque frees a buffer it replaced: the one place that decides it.
 //!
-//! - Production with `std`: crossbeam-epoch's global collector. Thieves pin before loading the
-//!   buffer pointer; the owner defers freeing a replaced buffer until every thread pinned at the
-//!   time has unpinned.
-//! - loom, shuttle, and builds without `std`: the deque keeps its retired buffers in a list and
-//!   frees them when the last handle is dropped. Model threads all run on one OS thread, so
-//!   crossbeam-epoch's thread-local handles would be shared between them and its collector is
-//!   invisible to the model; the list is exact and the model sees every access. Without `std`
-//!   there is no global collector, so the deque does not shrink on its own (see
-//!   [`SHRINKS_AUTOMATICALLY`]) and retired memory stays below twice the peak capacity plus what
-//!   explicit [`shrink_to_fit`](crate::Worker::shrink_to_fit) calls retire.
-//! - Miri: the list too. crossbeam-epoch 0.9's own intrusive list fails Stacked Borrows
-//!   (`internal.rs`, `element_of`), which would stop Miri before it reaches our code; the list
-//!   lets Miri check every access the deque makes.
+//! Thieves touch a buffer only inside a claim: they load the buffer pointer after their claim's
+//! CAS and stop reading before their finishing CAS. At most one claim is open at a time (a thief
+//! claims only from an idle `head`), and the owner learns whether one is open from the word its
+//! `resize` reads with a read-modify-write on `head` after installing the new buffer. So a
+//! replaced buffer is freed at once when that word is idle, and otherwise kept until the owner
+//! sees that claim end (DESIGN.md, "Reclamation"). No epochs, no pinning on the steal path, and
+//! the same code runs under loom, shuttle, Miri and without `std`.
 
 use alloc::vec::Vec;
 
 use filch_sync::cell::UnsafeCell;
 
 use crate::buffer::Buffer;
+use crate::head::Head;
 
-/// True when this build frees retired buffers through crossbeam-epoch.
-#[cfg(feature = "std")]
-const EPOCH: bool =
-    cfg!(all(feature = "std", not(loom), not(shuttle), not(miri))) && !filch_sync::MODEL_THREADS;
-
-/// Whether `pop` shrinks a mostly empty buffer by itself: everywhere a retired buffer is freed
-/// before the deque is dropped, and under the models (whose list is freed with the deque), so that
-/// they check shrinking.
-pub(crate) const SHRINKS_AUTOMATICALLY: bool = cfg!(feature = "std");
-
-/// A retired buffer of at least this many bytes is pushed to the global collector at once.
-#[cfg(feature = "std")]
-const FLUSH_BYTES: usize = 1 << 10;
-
-/// Keeps a thief's buffer alive from its load of the buffer pointer until it drops the guard.
-pub(crate) struct Guard {
-    #[cfg(feature = "std")]
-    _epoch: Option<crossbeam_epoch::Guard>,
+/// A replaced buffer some thief may still read, and the first index of the claim that was open
+/// when it was replaced.
+struct Retired<T> {
+    buffer: *mut Buffer<T>,
+    claim_start: u32,
 }
 
-/// The deque's reclamation state.
+/// The deque's replaced buffers that are not freed yet.
 pub(crate) struct Reclaimer<T> {
-    /// Buffers retired but not freed (list mode). Only the owner touches it, and `Drop`.
-    retired: UnsafeCell<Vec<*mut Buffer<T>>>,
+    /// Only the owner touches it (in `resize`), and `Drop`.
+    retired: UnsafeCell<Vec<Retired<T>>>,
+    /// Under the model checkers: buffers already released, kept allocated until the deque drops,
+    /// so that a thief wrongly reading one is a race the model reports, not a use after free.
+    released: UnsafeCell<Vec<*mut Buffer<T>>>,
 }
-
-/// A replaced buffer on its way to crossbeam-epoch's collector.
-#[cfg(feature = "std")]
-struct Retired<T>(*mut Buffer<T>);
-
-// SAFETY: the collector frees the buffer's memory on some thread; a buffer holds no live items (the
-// deque moved them to the new buffer), so freeing it touches no `T`.
-#[cfg(feature = "std")]
-unsafe impl<T> Send for Retired<T> {}
 
 impl<T> Reclaimer<T> {
     pub(crate) fn new() -> Self {
-        Reclaimer { retired: UnsafeCell::new(Vec::new()) }
+        Reclaimer { retired: UnsafeCell::new(Vec::new()), released: UnsafeCell::new(Vec::new()) }
     }
 
-    /// Pins the calling thread; buffers loaded while the guard lives stay allocated.
-    #[inline]
-    pub(crate) fn pin(&self) -> Guard {
-        Guard {
-            #[cfg(feature = "std")]
-            _epoch: if EPOCH { Some(crossbeam_epoch::pin()) } else { None },
-        }
-    }
-
-    /// Frees `buffer` once no thief can still be reading it.
+    /// Takes `replaced`, the buffer `resize` just replaced, given `now`: the word the owner's
+    /// read-modify-write on `head` read after installing the new buffer. Frees it if no claim is
+    /// open in `now`, and frees every earlier buffer whose claim `now` shows ended.
     ///
     /// # Safety
-    /// Called by the owner only (never concurrently with itself), after `buffer` was replaced in
-    /// the deque's buffer pointer, so no thief pinned later can load it; `buffer` is retired once.
-    pub(crate) unsafe fn retire(&self, buffer: *mut Buffer<T>) {
-        #[cfg(feature = "std")]
-        if EPOCH {
-            // SAFETY: the owner retires a buffer it just replaced, so it is still allocated.
-            let bytes = unsafe { (*buffer).slots().capacity() } as usize * core::mem::size_of::<T>();
-            let retired = Retired(buffer);
-            let guard = crossbeam_epoch::pin();
-            // SAFETY: threads pinned now may hold `buffer`; the closure runs after all of them
-            // unpinned, and later pins cannot load it (it was replaced before this call).
-            unsafe {
-                guard.defer_unchecked(move || {
-                    let retired = retired;
-                    // SAFETY: retired once, and every reader has unpinned.
-                    Buffer::free(retired.0)
-                })
-            };
-            if bytes >= FLUSH_BYTES {
-                // Hand the thread-local garbage to the global queue and try to collect now: a large
-                // buffer left in the local bag keeps its memory until 64 more defers fill the bag,
-                // and a burst that grows then shrinks would fault in fresh pages for every buffer.
-                guard.flush();
+    /// Called by the owner only, right after its AcqRel read-modify-write on `head` that returned
+    /// `now`, which follows its store of the buffer that replaced `replaced`; each buffer is
+    /// retired once.
+    pub(crate) unsafe fn retire(&self, replaced: *mut Buffer<T>, now: Head) {
+        // SAFETY: only the owner calls `retire`, and `Drop` has `&mut self`: the list has one user
+        // at a time. Each `release` meets its contract as the comment before it says.
+        self.retired.with_mut(|retired| unsafe {
+            let retired = &mut *retired;
+            let mut index = 0;
+            while index < retired.len() {
+                if claim_ended(retired[index].claim_start, now) {
+                    // The claim open when this buffer was replaced has ended: its finishing CAS
+                    // (Release) is in the release sequence our Acquire read of `now` read from, so
+                    // its reads of the buffer happen before this; later claims load a newer one.
+                    self.release(retired.swap_remove(index).buffer);
+                } else {
+                    index += 1;
+                }
             }
-            return;
-        }
-        // SAFETY: only the owner calls `retire` and `Drop` has `&mut self`, so the list has one
-        // user at a time.
-        self.retired.with_mut(|retired| unsafe { (*retired).push(buffer) });
+            if now.is_idle() {
+                // No claim was open at our read-modify-write: every claim that could have loaded
+                // `replaced` finished before it (its Release finish happens before our Acquire
+                // read), and every later claim reads from our Release and loads the new buffer.
+                self.release(replaced);
+            } else {
+                retired.push(Retired { buffer: replaced, claim_start: now.oldest() });
+            }
+        });
     }
+
+    /// Frees `buffer` (under the model checkers: marks every slot written, and frees it with the
+    /// deque, so that a thief's read after this point is a race the model reports).
+    ///
+    /// # Safety
+    /// No thread reads `buffer` after this call, and every earlier read happens before it.
+    unsafe fn release(&self, buffer: *mut Buffer<T>) {
+        if filch_sync::MODEL_THREADS {
+            // SAFETY: `buffer` is allocated until the deque drops; the caller's contract is what
+            // the model checks against these writes.
+            unsafe { (*buffer).touch_every_slot() };
+            // SAFETY: only the owner releases, and `Drop` has `&mut self`.
+            self.released.with_mut(|released| unsafe { (*released).push(buffer) });
+        } else {
+            // SAFETY: the caller's contract: nobody reads it any more; retired once, so freed once.
+            unsafe { Buffer::free(buffer) };
+        }
+    }
+}
+
+/// True when the claim that began at `claim_start` (and was open when a buffer was replaced) has
+/// ended by the time `head` holds `now`. While that claim is open no other claim can start, and
+/// the owner's moves keep `oldest` where the claim put it; so a word that is idle, or whose open
+/// claim starts elsewhere, comes after its end. (A later claim from the same index after an empty
+/// one reads as still open: the buffer waits one more resize, which is safe.)
+fn claim_ended(claim_start: u32, now: Head) -> bool {
+    now.is_idle() || now.oldest() != claim_start
 }
 
 impl<T> Drop for Reclaimer<T> {
     fn drop(&mut self) {
-        // SAFETY: `&mut self`: the last handle is gone, nobody else can touch the list or the
-        // buffers in it, and each was retired (so pushed) once.
+        // SAFETY: `&mut self`: the last handle is gone, no thread can read any buffer, and each
+        // buffer is in one list once.
         self.retired.with_mut(|retired| unsafe {
-            for buffer in (*retired).drain(..) {
+            for retired in (*retired).drain(..) {
+                Buffer::free(retired.buffer);
+            }
+        });
+        // SAFETY: as above.
+        self.released.with_mut(|released| unsafe {
+            for buffer in (*released).drain(..) {
                 Buffer::free(buffer);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_ends_when_the_word_goes_idle_or_starts_elsewhere() {
+        assert!(!claim_ended(5, Head { steal: 5, real: 6 }), "still open");
+        assert!(!claim_ended(5, Head { steal: 5, real: 9 }), "the FIFO owner took behind it");
+        assert!(!claim_ended(5, Head::tentative(5, 8)), "tentative, same start");
+        assert!(claim_ended(5, Head::idle_at(6)), "finished");
+        assert!(claim_ended(5, Head::idle_at(5)), "committed empty");
+        assert!(claim_ended(5, Head { steal: 6, real: 7 }), "a later claim");
     }
 }

@@ -17,7 +17,7 @@ use filch_sync::{Arc, CachePadded};
 use crate::buffer::{Buffer, Slots};
 use crate::flavor::Flavor;
 use crate::head::Head;
-use crate::reclaim::{Reclaimer, SHRINKS_AUTOMATICALLY};
+use crate::reclaim::Reclaimer;
 use crate::steal::Steal;
 
 /// Capacity of [`Worker::new_lifo`] and friends (the floor below which the buffer never shrinks).
@@ -637,13 +637,19 @@ impl<T> Worker<T> {
         unsafe { (*new).copy_from(&*old, steal, back) };
         // Release: publishes the copied slots to a thief's Acquire load of `buffer`.
         self.inner.buffer.store(new, Ordering::Release);
+        // AcqRel, an add of nothing: a read-modify-write on `head`, so that every claim is ordered
+        // against it. A claim that reads from it (or a later word) synchronises with its Release
+        // and loads `new` or a later buffer; a claim before it is open in the word it returns, or
+        // finished, and then its Release finish is read by our Acquire. That tells `retire` when
+        // `old` has no reader left (DESIGN.md, "Reclamation").
+        let now = Head::unpack(self.inner.head.fetch_add(0, Ordering::AcqRel));
         self.buffer.set(new);
         // SAFETY: `new` is allocated and now current.
         self.slots.set(unsafe { (*new).slots() });
-        let shrinks = SHRINKS_AUTOMATICALLY && capacity > self.inner.min_capacity;
-        self.shrink_below.set(if shrinks { capacity / 4 } else { 0 });
-        // SAFETY: we are the owner, `old` was just replaced and is retired once.
-        unsafe { self.inner.reclaimer.retire(old) };
+        self.shrink_below.set(if capacity > self.inner.min_capacity { capacity / 4 } else { 0 });
+        // SAFETY: we are the owner, `now` is our read-modify-write's reading after the store that
+        // replaced `old`, and `old` is retired once.
+        unsafe { self.inner.reclaimer.retire(old, now) };
     }
 }
 
@@ -813,8 +819,6 @@ impl<T> Stealer<T> {
             }
         }
         let batch = (limit.min(MAX_CAPACITY as usize) as u32).min((len as u32).div_ceil(2));
-        // Pinned before the claim, not inside it: while a claim is open other thieves get `Retry`.
-        let _guard = inner.reclaimer.pin();
         let claimed = if inner.flavor.is_lifo() && batch > 1 {
             match self.claim_lifo_batch(head, batch) {
                 Ok(claimed) => claimed,
@@ -830,12 +834,14 @@ impl<T> Stealer<T> {
         // Acquire: pairs with the Release store in `resize`: the buffer we load holds the copied
         // items. Loaded after `back` (both readings of it, for a LIFO batch), so it is the buffer
         // of the push we synchronised with or a later one, and every resize since copied from
-        // `steal`, which our claim holds at its first index.
+        // `steal`, which our claim holds at its first index. Loaded after our claim, so no buffer
+        // we can load is freed before our finish (`resize`'s read-modify-write on `head`).
         let buffer = inner.buffer.load(Ordering::Acquire);
         // SAFETY: `take_run` reads each index of `claimed.steal..claimed.real` once. We claimed
         // them; the push that wrote each happens-before our Acquire load of `back`, `buffer` holds
-        // it (loaded after `back`, kept alive by the pin), and the owner does not write slots from
-        // `steal` on while our claim holds `steal`.
+        // it (loaded after `back`) and stays allocated until our finish (loaded after our claim;
+        // reclaim.rs), and the owner does not write slots from `steal` on while our claim holds
+        // `steal`.
         sink.take_run(claimed.steal, claimed.real, |index| unsafe { (*buffer).read(index) });
         inner.finish_steal(claimed);
         Steal::Success(())

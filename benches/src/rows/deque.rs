@@ -11,11 +11,13 @@ use crate::{Comparison, Config};
 pub fn rows(config: &Config) -> Vec<Comparison> {
     let pairs: u64 = if config.quick { 1_000_000 } else { 10_000_000 };
     let burst: usize = if config.quick { 100_000 } else { 1_000_000 };
+    let steal_rounds: u64 = if config.quick { 200 } else { 2_000 };
     let mut rows = vec![
         push_pop_lifo(config, pairs),
         push_pop_fifo(config, pairs),
         push_pop_fence_free(config, pairs),
-        lifo_batch_steal(config, if config.quick { 200 } else { 2_000 }),
+        lifo_steals(config, steal_rounds, true),
+        lifo_steals(config, steal_rounds, false),
         grow_shrink_burst(config, burst),
     ];
     for thieves in config.thread_counts().into_iter().filter(|&n| n >= 2).map(|n| n - 1) {
@@ -145,42 +147,48 @@ fn push_pop_fence_free(config: &Config, pairs: u64) -> Comparison {
 
 /// Per item: fill a LIFO deque with 64 items, take them with `steal_batch` (32 at a time) into a
 /// second deque, and empty that one.
-fn lifo_batch_steal(config: &Config, rounds: u64) -> Comparison {
-    const ITEMS: u64 = 64;
-    let rounds_of = |mut round: Box<dyn FnMut() -> Duration>| move || (0..rounds).map(|_| round()).sum();
-    let mut filch = {
-        let (source, dest) = (filch_deque::Worker::new_lifo(), filch_deque::Worker::new_lifo());
+/// Timed rounds of uncontended steals on one thread: 64 items pushed (untimed), then stolen from
+/// the front until the deque is empty, one at a time or in `steal_batch`es into a second deque
+/// (drained, untimed). The same code for both crates (they share the API).
+macro_rules! lifo_steal_rounds {
+    ($krate:ident, $rounds:expr, $batches:expr) => {{
+        let (source, dest) = ($krate::Worker::new_lifo(), $krate::Worker::new_lifo());
         let stealer = source.stealer();
-        rounds_of(Box::new(move || {
-            for i in 0..ITEMS {
-                source.push(i);
-            }
-            let start = Instant::now();
-            while stealer.steal_batch(&dest).is_success() {}
-            let took = start.elapsed();
-            while dest.pop().is_some() {}
-            took
-        }))
-    };
-    let mut crossbeam = {
-        let (source, dest) = (crossbeam_deque::Worker::new_lifo(), crossbeam_deque::Worker::new_lifo());
-        let stealer = source.stealer();
-        rounds_of(Box::new(move || {
-            for i in 0..ITEMS {
-                source.push(i);
-            }
-            let start = Instant::now();
-            while stealer.steal_batch(&dest).is_success() {}
-            let took = start.elapsed();
-            while dest.pop().is_some() {}
-            took
-        }))
-    };
+        move || -> Duration {
+            (0..$rounds)
+                .map(|_| {
+                    for i in 0..STEAL_ROUND_ITEMS {
+                        source.push(i);
+                    }
+                    let start = Instant::now();
+                    if $batches {
+                        while stealer.steal_batch(&dest).is_success() {}
+                    } else {
+                        while let Some(item) = stealer.steal().success() {
+                            black_box(item);
+                        }
+                    }
+                    let took = start.elapsed();
+                    while dest.pop().is_some() {}
+                    took
+                })
+                .sum()
+        }
+    }};
+}
+
+/// Items pushed before each round of [`lifo_steal_rounds`].
+const STEAL_ROUND_ITEMS: u64 = 64;
+
+fn lifo_steals(config: &Config, rounds: u64, batches: bool) -> Comparison {
+    let mut filch = lifo_steal_rounds!(filch_deque, rounds, batches);
+    let mut crossbeam = lifo_steal_rounds!(crossbeam_deque, rounds, batches);
+    let how = if batches { "steal_batch" } else { "single steals" };
     Comparison::in_turns(
-        "deque LIFO steal_batch, per item stolen",
+        format!("deque LIFO {how}, per item stolen"),
         1,
         config.samples(),
-        rounds * ITEMS,
+        rounds * STEAL_ROUND_ITEMS,
         &mut filch,
         vec![("crossbeam-deque", &mut crossbeam)],
     )
