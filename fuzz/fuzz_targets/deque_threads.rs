@@ -36,9 +36,14 @@ fuzz_target!(|script: Script| {
     let taken = Ledger::new(items);
     let worker = Worker::with_capacity(flavor, 1);
     std::thread::scope(|scope| {
+        // Joined by hand, not only at the scope's end: `join` waits for the OS thread to finish its
+        // thread-local teardown, where the scope waits only for the closure, so the leak check
+        // could see a thread half gone (LeakSanitizer once reported its `__cxa_thread_atexit_impl`
+        // record as leaked).
+        let mut thieves = Vec::new();
         for ops in &script.thieves {
             let (stealer, taken) = (worker.stealer(), &taken);
-            scope.spawn(move || {
+            thieves.push(scope.spawn(move || {
                 let mine = Worker::with_capacity(Flavor::Lifo, 1);
                 for op in ops.iter().take(512) {
                     let got = match *op {
@@ -59,7 +64,7 @@ fuzz_target!(|script: Script| {
                 while let Some(item) = mine.pop() {
                     taken.record(item);
                 }
-            });
+            }));
         }
         let mut next = 0;
         for op in owner_ops {
@@ -75,6 +80,9 @@ fuzz_target!(|script: Script| {
                 }
                 OwnerOp::ShrinkToFit => worker.shrink_to_fit(),
             }
+        }
+        for thief in thieves {
+            thief.join().unwrap();
         }
     });
     while let Some(item) = worker.pop() {
