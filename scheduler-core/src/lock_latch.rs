@@ -23,7 +23,11 @@ const SNOOZE_FOR: Duration = Duration::from_micros(50);
 /// costs the caller the snooze, once. The snooze yields from the start, without spinning first:
 /// where the caller shares a core with the worker running its job, every spin delays that job,
 /// and where it has a core of its own a yield returns at once, so it looks at the flag about as
-/// often as a spin would. The setter takes the mutex and notifies only if the waiter announced
+/// often as a spin would. For the same reason the setter yields once after setting the flag of a
+/// snoozing waiter: a worker out of work spins before it yields, and on the shared 2-core VM the
+/// woken worker often lands on the waiter's core (an idle vCPU looks busy to the guest's
+/// scheduler), so without that yield the waiter would watch for the flag only after the
+/// worker's spin. The setter takes the mutex and notifies only if the waiter announced
 /// that it blocks (`blocking`, a Dekker pair of `SeqCst` fences with `done`), so a waiter that
 /// never blocked costs the setter no system call.
 ///
@@ -63,6 +67,10 @@ impl LockLatch {
             *set = true;
             self.changed.notify_all();
             drop(set);
+        } else if !MODEL_THREADS {
+            // The waiter is snoozing, and may be waiting for this very core: give it the core now
+            // rather than after our idle spin (see the type's documentation).
+            thread::yield_now();
         }
     }
 
