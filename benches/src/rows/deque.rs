@@ -145,8 +145,6 @@ fn push_pop_fence_free(config: &Config, pairs: u64) -> Comparison {
     )
 }
 
-/// Per item: fill a LIFO deque with 64 items, take them with `steal_batch` (32 at a time) into a
-/// second deque, and empty that one.
 /// Timed rounds of uncontended steals on one thread: 64 items pushed (untimed), then stolen from
 /// the front until the deque is empty, one at a time or in `steal_batch`es into a second deque
 /// (drained, untimed). The same code for both crates (they share the API).
@@ -180,6 +178,8 @@ macro_rules! lifo_steal_rounds {
 /// Items pushed before each round of [`lifo_steal_rounds`].
 const STEAL_ROUND_ITEMS: u64 = 64;
 
+/// Per item stolen: [`lifo_steal_rounds`] on filch and crossbeam-deque, `steal_batch` (32 at a
+/// time) or single steals.
 fn lifo_steals(config: &Config, rounds: u64, batches: bool) -> Comparison {
     let mut filch = lifo_steal_rounds!(filch_deque, rounds, batches);
     let mut crossbeam = lifo_steal_rounds!(crossbeam_deque, rounds, batches);
