@@ -275,9 +275,7 @@ fn tsan(budget: Budget) -> Result<Outcome, String> {
     per_model_package("stress", || {
         let mut command = cargo(Toolchain::Nightly);
         command
-            // crossbeam_sanitize_thread: crossbeam-epoch swaps its fences for orderings TSan
-            // understands; TSan does not model standalone fences.
-            .env("RUSTFLAGS", "-Zsanitizer=thread --cfg crossbeam_sanitize_thread")
+            .env("RUSTFLAGS", "-Zsanitizer=thread")
             .env("FILCH_BUDGET", budget.name())
             .env("CARGO_TARGET_DIR", tools::workspace_root().join("target/tsan"))
             .args(["test", "-Zbuild-std", "--target", &host, "--release"]);
