@@ -1,9 +1,9 @@
 //! When the unbounded deque frees a buffer it replaced: the one place that decides it.
 //!
 //! Thieves touch a buffer only inside a claim: they load the buffer pointer after their claim's
-//! CAS and stop reading before their finishing CAS. At most one claim is open at a time (a thief
-//! claims only from an idle `head`), and the owner learns whether one is open from the word its
-//! `resize` reads with a read-modify-write on `head` after installing the new buffer. So a
+//! CAS and stop reading before their finish. At most one claim is open at a time (a thief claims
+//! only from an idle `head`), and the owner learns whether one is open from the word its `resize`
+//! reads from `head` after installing the new buffer and a `SeqCst` fence. So a
 //! replaced buffer is freed at once when that word is idle, and otherwise kept until the owner
 //! sees that claim end (DESIGN.md, "Reclamation"). No epochs, no pinning on the steal path, and
 //! the same code runs under loom, shuttle, Miri and without `std`.
@@ -36,13 +36,13 @@ impl<T> Reclaimer<T> {
         Reclaimer { retired: UnsafeCell::new(Vec::new()), released: UnsafeCell::new(Vec::new()) }
     }
 
-    /// Takes `replaced`, the buffer `resize` just replaced, given `now`: the word the owner's
-    /// read-modify-write on `head` read after installing the new buffer. Frees it if no claim is
+    /// Takes `replaced`, the buffer `resize` just replaced, given `now`: the word the owner read
+    /// from `head` after installing the new buffer and a `SeqCst` fence. Frees it if no claim is
     /// open in `now`, and frees every earlier buffer whose claim `now` shows ended.
     ///
     /// # Safety
-    /// Called by the owner only, right after its AcqRel read-modify-write on `head` that returned
-    /// `now`, which follows its store of the buffer that replaced `replaced`; each buffer is
+    /// Called by the owner only, with `now` read by an Acquire load of `head` after a `SeqCst`
+    /// fence that follows its store of the buffer that replaced `replaced`; each buffer is
     /// retired once.
     pub(crate) unsafe fn retire(&self, replaced: *mut Buffer<T>, now: Head) {
         // SAFETY: only the owner calls `retire`, and `Drop` has `&mut self`: the list has one user
@@ -52,18 +52,19 @@ impl<T> Reclaimer<T> {
             let mut index = 0;
             while index < retired.len() {
                 if claim_ended(retired[index].claim_start, now) {
-                    // The claim open when this buffer was replaced has ended: its finishing CAS
-                    // (Release) is in the release sequence our Acquire read of `now` read from, so
-                    // its reads of the buffer happen before this; later claims load a newer one.
+                    // The claim open when this buffer was replaced has ended: its Release finish
+                    // happens before our Acquire read of `now` (directly, or down the chain of
+                    // claims and finishes since, each claim's CAS acquiring the word before it),
+                    // so its reads of the buffer happen before this; later claims load a newer one.
                     self.release(retired.swap_remove(index).buffer);
                 } else {
                     index += 1;
                 }
             }
             if now.is_idle() {
-                // No claim was open at our read-modify-write: every claim that could have loaded
-                // `replaced` finished before it (its Release finish happens before our Acquire
-                // read), and every later claim reads from our Release and loads the new buffer.
+                // No claim is open in the word we read: every claim before it has finished (its
+                // Release finish happens before our Acquire read, as above), and every claim the
+                // read misses loads the new buffer (the SeqCst argument in `resize`).
                 self.release(replaced);
             } else {
                 retired.push(Retired { buffer: replaced, claim_start: now.oldest() });

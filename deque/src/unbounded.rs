@@ -11,7 +11,9 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use filch_sync::asymmetric_fence;
-use filch_sync::atomic::{compiler_fence, fence, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use filch_sync::atomic::{
+    compiler_fence, fence, seq_cst_access_order, AtomicPtr, AtomicU32, AtomicU64, Ordering,
+};
 use filch_sync::{Arc, CachePadded};
 
 use crate::buffer::{Buffer, Slots};
@@ -74,11 +76,19 @@ impl<T> Inner<T> {
     /// Ends the steal that claimed from `claimed.steal`: `steal` catches up with `real`, which hands
     /// the copied slots back to the owner and lets the next thief in.
     fn finish_steal(&self, mut claimed: Head) {
+        if self.flavor.is_lifo() {
+            // A plain store: while a committed claim is open nobody else writes the word (other
+            // thieves claim only from an idle word, and the LIFO owner takes the item at `real`
+            // without a CAS; DESIGN.md, "The LIFO finish is a store"), so `real` is still the
+            // claim's end. Release: as in the CAS below.
+            self.head.store(Head::idle_at(claimed.real).pack(), Ordering::Release);
+            return;
+        }
         loop {
             let done = Head::idle_at(claimed.real);
             // Release: our slot reads happen before the owner's Acquire load of `head` in `push` /
             // `reserve` that sees `steal` past them and reuses the slots. Retried because the
-            // owner's last-item pop may have moved `real` meanwhile.
+            // FIFO owner's pops move `real` meanwhile.
             match self.head.compare_exchange_weak(
                 claimed.pack(),
                 done.pack(),
@@ -451,13 +461,19 @@ impl<T> Worker<T> {
                 continue;
             }
             match head.len_to(index) {
-                // A thief committed a batch that stops below `index` (it read a `back` below ours):
-                // nothing else can claim while its claim is open, and later claims see our `back`
-                // (the fence argument of the fast path), so the item is ours.
-                // SAFETY: as in the fast path of `pop_back`.
-                1.. => return Some(unsafe { self.slots.get().read(index) }),
                 ..0 => break false,
-                0 => {}
+                // A thief's committed claim is open and stops at or below `index` (a batch may have
+                // read a `back` below ours): nothing else can claim while it is open, later claims
+                // see our `back` (the fence argument of the fast path), and its thief's finish
+                // stores `idle_at(real)` without a CAS (`finish_steal`), so the item is ours with
+                // no CAS either, and `back` stays at `index`: the deque is empty once it finishes.
+                // (An idle word left by a finished claim reads the same for items below `real`.)
+                len if len > 0 || !head.is_idle() => {
+                    // SAFETY: as in the fast path of `pop_back`: no claim reaches `index`, and we
+                    // wrote the slot.
+                    return Some(unsafe { self.slots.get().read(index) });
+                }
+                _ => {}
             }
             // SeqCst: the CAS is the last-item arbitration of Lê et al.; success and failure are
             // ordered against thieves' claims on `head`.
@@ -635,20 +651,22 @@ impl<T> Worker<T> {
         // `steal..back` fits both (`steal` is a value of `head` we read, so at most `capacity`
         // old slots are in use from it).
         unsafe { (*new).copy_from(&*old, steal, back) };
-        // Release: publishes the copied slots to a thief's Acquire load of `buffer`.
+        // Release: publishes the copied slots to a thief's load of `buffer`.
         self.inner.buffer.store(new, Ordering::Release);
-        // AcqRel, an add of nothing: a read-modify-write on `head`, so that every claim is ordered
-        // against it. A claim that reads from it (or a later word) synchronises with its Release
-        // and loads `new` or a later buffer; a claim before it is open in the word it returns, or
-        // finished, and then its Release finish is read by our Acquire. That tells `retire` when
-        // `old` has no reader left (DESIGN.md, "Reclamation").
-        let now = Head::unpack(self.inner.head.fetch_add(0, Ordering::AcqRel));
+        // SeqCst fence, then `head`: every claim is either in the word we read (open, or finished
+        // and its Release finish read by our Acquire, directly or down the chain of claims and
+        // finishes after it), or loads `new` or a later buffer: our fence precedes, in the SeqCst
+        // order, the claim's fence (a LIFO batch's, after its claim) or its SeqCst claim CAS and
+        // SeqCst `buffer` load (a single claim's). That tells `retire` when `old` has no reader
+        // left (DESIGN.md, "Reclamation").
+        fence(Ordering::SeqCst);
+        let now = Head::unpack(self.inner.head.load(Ordering::Acquire));
         self.buffer.set(new);
         // SAFETY: `new` is allocated and now current.
         self.slots.set(unsafe { (*new).slots() });
         self.shrink_below.set(if capacity > self.inner.min_capacity { capacity / 4 } else { 0 });
-        // SAFETY: we are the owner, `now` is our read-modify-write's reading after the store that
-        // replaced `old`, and `old` is retired once.
+        // SAFETY: we are the owner, `now` is our Acquire reading after the fence that follows the
+        // store that replaced `old`, and `old` is retired once.
         unsafe { self.inner.reclaimer.retire(old, now) };
     }
 }
@@ -829,14 +847,21 @@ impl<T> Stealer<T> {
             if !inner.claim(head, claimed) {
                 return Steal::Retry;
             }
+            // Between the SeqCst claim CAS and the SeqCst `buffer` load below: their order is
+            // what keeps a resize that misses this claim from freeing the buffer we load (a fence
+            // under loom, nothing natively).
+            seq_cst_access_order();
             claimed
         };
-        // Acquire: pairs with the Release store in `resize`: the buffer we load holds the copied
-        // items. Loaded after `back` (both readings of it, for a LIFO batch), so it is the buffer
-        // of the push we synchronised with or a later one, and every resize since copied from
-        // `steal`, which our claim holds at its first index. Loaded after our claim, so no buffer
-        // we can load is freed before our finish (`resize`'s read-modify-write on `head`).
-        let buffer = inner.buffer.load(Ordering::Acquire);
+        // SeqCst (Acquire would do for the slots): pairs with the Release store in `resize`, so the
+        // buffer we load holds the copied items; and with `resize`'s SeqCst fence before its
+        // `head` load: a resize that misses our claim (a single claim's CAS is SeqCst) is
+        // followed in the SeqCst order by this load, which then sees its buffer, so no buffer we
+        // can load is freed before our finish (DESIGN.md, "Reclamation"). Loaded after `back`
+        // (both readings of it, for a LIFO batch), so it is the buffer of the push we
+        // synchronised with or a later one, and every resize since copied from `steal`, which
+        // our claim holds at its first index.
+        let buffer = inner.buffer.load(Ordering::SeqCst);
         // SAFETY: `take_run` reads each index of `claimed.steal..claimed.real` once. We claimed
         // them; the push that wrote each happens-before our Acquire load of `back`, `buffer` holds
         // it (loaded after `back`) and stays allocated until our finish (loaded after our claim;

@@ -191,13 +191,16 @@ fn fifo_steal_during_shrink() {
     pops_vs_thieves(Flavor::Fifo, 1, 3, &[steal_one]);
 }
 
-/// The owner pushes while thieves run (so pushes race steals and grow the buffer), then pops.
-fn pushes_vs_thieves(flavor: Flavor, capacity: usize, items: u32, thieves: &'static [Attempt]) {
+/// The owner pushes `before` items, then the rest while thieves run (so pushes race steals and grow
+/// the buffer), then pops.
+fn pushes_vs_thieves(flavor: Flavor, capacity: usize, before: u32, items: u32, thieves: &'static [Attempt]) {
     loom::model(move || {
         let owner = Worker::with_capacity(flavor, capacity);
-        owner.push(0);
+        for item in 0..before {
+            owner.push(item);
+        }
         let handles: Vec<_> = thieves.iter().map(|&attempt| spawn_thief(owner.stealer(), attempt)).collect();
-        for item in 1..items {
+        for item in before..items {
             owner.push(item);
         }
         let mut taken: Vec<u32> = owner.pop().into_iter().collect();
@@ -211,27 +214,36 @@ fn pushes_vs_thieves(flavor: Flavor, capacity: usize, items: u32, thieves: &'sta
 
 #[test]
 fn steal_during_grow() {
-    pushes_vs_thieves(Flavor::Lifo, 1, 3, &[steal_one]);
+    pushes_vs_thieves(Flavor::Lifo, 1, 1, 3, &[steal_one]);
 }
 
 #[test]
 fn batch_steal_during_grow() {
-    pushes_vs_thieves(Flavor::Lifo, 1, 3, &[steal_batch]);
+    pushes_vs_thieves(Flavor::Lifo, 1, 1, 3, &[steal_batch]);
 }
 
 #[test]
 fn fifo_steal_during_grow() {
-    pushes_vs_thieves(Flavor::Fifo, 1, 3, &[steal_batch_and_pop]);
+    pushes_vs_thieves(Flavor::Fifo, 1, 1, 3, &[steal_batch_and_pop]);
 }
 
 #[test]
 fn push_pop_vs_two_thieves_with_growth() {
-    pushes_vs_thieves(Flavor::Lifo, 1, 3, &[steal_one, steal_one]);
+    pushes_vs_thieves(Flavor::Lifo, 1, 1, 3, &[steal_one, steal_one]);
+}
+
+/// Two single steals across two growths: the first thief's claim is open at the first growth (its
+/// buffer is kept), the second claims after the first finishes, with a `back` from before that
+/// growth, and must not load the kept buffer, which the second growth frees when it sees a claim
+/// from another index.
+#[test]
+fn two_thieves_across_two_growths() {
+    pushes_vs_thieves(Flavor::Lifo, 2, 2, 5, &[steal_one, steal_one]);
 }
 
 #[test]
 fn fence_free_push_pop_vs_thief_with_growth() {
-    pushes_vs_thieves(Flavor::LifoFenceFree, 1, 3, &[steal_batch_and_pop]);
+    pushes_vs_thieves(Flavor::LifoFenceFree, 1, 1, 3, &[steal_batch_and_pop]);
 }
 
 /// The owner pushes one item, then a batch of the rest with `push_batch` while a thief runs (the

@@ -17,6 +17,12 @@ pub mod atomic {
     pub fn compiler_fence(_order: Ordering) {
         fence(Ordering::SeqCst);
     }
+
+    /// loom orders `SeqCst` fences only (its `SeqCst` accesses are `AcqRel`): a `SeqCst` fence
+    /// stands in for the order of the two `SeqCst` accesses around the call.
+    pub fn seq_cst_access_order() {
+        fence(Ordering::SeqCst);
+    }
 }
 
 /// loom's tracked [`UnsafeCell`](cell::UnsafeCell): every `with`/`with_mut` is checked for races.

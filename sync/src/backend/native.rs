@@ -21,6 +21,15 @@ pub mod atomic {
         compiler_fence, fence, AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr,
         AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
+
+    /// Marks the point between a `SeqCst` access and a later `SeqCst` access of the same thread
+    /// whose place in the single total order of `SeqCst` operations an argument relies on. Natively
+    /// it does nothing: the two accesses are already ordered there (C++20 [atomics.order]). loom
+    /// models `SeqCst` loads, stores and read-modify-writes as `AcqRel` and orders only `SeqCst`
+    /// fences, so under loom this is a `SeqCst` fence, and the model checks the order the two
+    /// accesses give (and, being a fence, a little more: keep the uses few and argued).
+    #[inline(always)]
+    pub fn seq_cst_access_order() {}
 }
 
 /// [`UnsafeCell`](cell::UnsafeCell) with loom's closure API.

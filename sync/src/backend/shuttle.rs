@@ -18,6 +18,10 @@ pub mod atomic {
     pub fn compiler_fence(_order: Ordering) {
         fence(Ordering::SeqCst);
     }
+
+    /// shuttle's executions are sequentially consistent: the two `SeqCst` accesses around the
+    /// call are ordered already.
+    pub fn seq_cst_access_order() {}
 }
 
 /// [`UnsafeCell`](cell::UnsafeCell) with loom's closure API.
