@@ -17,7 +17,8 @@ use crate::worker_thread::WorkerThread;
 /// pool it runs inside the global pool ([`ThreadPool::install`](crate::ThreadPool::install)).
 ///
 /// `b` is published (pushed on the worker's deque, where other workers can steal it) lazily.
-/// A task's joins are *linked* until three of them are pending, and after that one join in 64:
+/// A task's joins are *linked* until three of them are pending, and after that one join in 64
+/// (every join while exactly one worker of the pool is idle):
 /// their `b` is recorded so it can be published later. The others run `a` then `b` as
 /// plain calls, at about the cost of two function calls; their `b` never leaves this thread. A
 /// linked join keeps `b` private unless it is the first join of a task (the pool's own `join`,
@@ -154,8 +155,26 @@ fn offer_oldest(thread: &WorkerThread<'_>, linked: &Linked<'_>) {
     // itself, which runs its own `b` if nobody took it.
     let (sleepy, searching) = registry.sleep().sleepy_and_searching();
     let idle = sleepy + searching;
-    let wanted = linked.is_segment_root() || (idle != 0 && registry.stealers()[thread.index()].is_empty());
-    if wanted {
+    if idle != 0 {
+        offer_to_idle(thread, linked, idle);
+    } else if linked.is_segment_root() {
+        publish_oldest(thread, linked, idle);
+    }
+}
+
+/// Some worker is idle: publishes the oldest unpublished join if nothing of ours is queued (or
+/// this is the first join of its task). A lone idle worker also withdraws the plain budget that
+/// `link` just granted, so the joins after this one link too and each looks again at its entry:
+/// the worker is served at the next join, not up to 63 plain joins later, which in
+/// coarse-grained work (a quicksort's partitions) is a long wait. Two or more idle workers leave
+/// the budget alone: then the publication interval decides when this worker next publishes, and
+/// linking more joins would only ask the clock more often.
+#[inline(never)]
+fn offer_to_idle(thread: &WorkerThread<'_>, linked: &Linked<'_>, idle: usize) {
+    if idle == 1 {
+        thread.pending_joins().withdraw_plain_budget();
+    }
+    if linked.is_segment_root() || thread.worker().registry().stealers()[thread.index()].is_empty() {
         publish_oldest(thread, linked, idle);
     }
 }

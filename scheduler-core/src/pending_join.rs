@@ -96,7 +96,10 @@
 //! anything else); the join after them links again and can publish. A plain join's `b` never
 //! leaves the thread. That costs parallelism only in shapes whose work lies below levels with
 //! trivial `b`s (a thief is served the oldest linked frame, and a trivial one serves it
-//! nothing), the kind of shape `RECORDED` gives up on too. The budget is cleared when a segment
+//! nothing), the kind of shape `RECORDED` gives up on too. A linked join that finds exactly one
+//! worker idle withdraws the budget it just granted (`join::offer_to_idle`), so the idle worker
+//! is served at the next join rather than up to 63 joins later: in coarse-grained work that wait
+//! was long (a quicksort's joins are partitions apart). The budget is cleared when a segment
 //! starts or ends and when the segment's root frame unlinks, so every task (also one run while a
 //! join waits) links its joins until three are pending, as the first must (a segment root is
 //! published). It is kept when a frame above the root unlinks. An unpublished frame unlinks
@@ -183,6 +186,11 @@ impl PendingJoins {
             self.plain_left.set(PLAIN_PER_LINKED);
         }
         Linked { stack: self, index }
+    }
+
+    /// Makes the joins that follow link (until the next grant), however much plain budget is left.
+    pub(crate) fn withdraw_plain_budget(&self) {
+        self.plain_left.set(0);
     }
 
     /// Starts a fresh segment (see "Helping" above); dropping the guard ends it.
