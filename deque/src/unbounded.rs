@@ -462,12 +462,12 @@ impl<T> Worker<T> {
             }
             match head.len_to(index) {
                 ..0 => break false,
-                // A thief's committed claim is open and stops at or below `index` (a batch may have
-                // read a `back` below ours): nothing else can claim while it is open, later claims
-                // see our `back` (the fence argument of the fast path), and its thief's finish
-                // stores `idle_at(real)` without a CAS (`finish_steal`), so the item is ours with
-                // no CAS either, and `back` stays at `index`: the deque is empty once it finishes.
-                // (An idle word left by a finished claim reads the same for items below `real`.)
+                // `index` lies above `real` (a batch committed against a `back` below ours, and may
+                // have finished since), or at `real` under an open committed claim, whose thief
+                // ends it with a plain store of `idle_at(real)` (`finish_steal`). Either way no
+                // claim can reach `index` (claims start from an idle word, and later ones see our
+                // `back`: the fence argument of the fast path), so the item is ours with no CAS,
+                // and `back` stays at `index` (with `real == index` the deque is then empty).
                 len if len > 0 || !head.is_idle() => {
                     // SAFETY: as in the fast path of `pop_back`: no claim reaches `index`, and we
                     // wrote the slot.
