@@ -970,6 +970,26 @@ mod tests {
         assert_eq!(stealer.steal(), Steal::Success(3));
     }
 
+    /// A LIFO pop of the last item while a thief's committed claim below it is open takes the item
+    /// without writing `head` (the thief's finish is a plain store of `idle_at(real)`) and leaves
+    /// `back` at the popped index, so the deque reads empty once the thief finishes.
+    #[test]
+    fn a_lifo_pop_of_the_last_item_under_an_open_claim_leaves_the_word() {
+        let worker = Worker::new_lifo();
+        worker.push_batch([1, 2]); // at u32::MAX - 1 and u32::MAX
+        let real = head(&worker).real;
+        let claim = Head { steal: real, real: real.wrapping_add(1) }; // a thief copying item 1
+        set_head(&worker, claim);
+        assert_eq!(worker.pop(), Some(2));
+        assert_eq!(head(&worker), claim, "the owner wrote the word under an open claim");
+        assert_eq!(worker.pop(), None);
+        set_head(&worker, Head::idle_at(claim.real)); // the thief's finish
+        assert!(worker.is_empty());
+        worker.push(3);
+        assert_eq!(worker.pop(), Some(3));
+        assert!(worker.is_empty());
+    }
+
     /// A FIFO pop under an open claim (`steal..real`, its thief still copying) takes `real` and
     /// leaves `steal` where the claim put it.
     #[test]
