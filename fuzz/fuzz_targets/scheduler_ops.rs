@@ -1,4 +1,5 @@
-//! Spawn trees on a `filch_scheduler_core::ThreadPool` of 1 to 4 threads against their sequential
+//! Spawn trees on a `filch_scheduler_core::ThreadPool` of 1 to 4 threads, entered with `install` or
+//! with `install_in_place` (the fuzzing thread as a guest), against their sequential
 //! interpretation. A tree is made of leaves (a value, or a panic), `join`s, `scope`s spawning
 //! their children, and detached `spawn`s beside an inline subtree. Checks:
 //! - the root's result is the sequential one, and a panic under a `join` or `scope` reaches the
@@ -34,6 +35,8 @@ enum Node {
 #[derive(Debug, Arbitrary)]
 struct Input {
     threads: u8,
+    /// The root runs with `install_in_place` (the fuzzing thread as a guest) rather than `install`.
+    in_place: bool,
     root: Node,
 }
 
@@ -186,7 +189,14 @@ fuzz_target!(|input: Input| {
     let value = interpret(&input.root, false, &mut expected);
     let pool = pool(usize::from(input.threads % 4) + 1);
 
-    let result = panic::catch_unwind(AssertUnwindSafe(|| pool.install(|| evaluate(&input.root, false))));
+    let run = || evaluate(&input.root, false);
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        if input.in_place {
+            pool.install_in_place(run)
+        } else {
+            pool.install(run)
+        }
+    }));
     match (&result, value) {
         (Ok(got), Some(value)) => assert_eq!(*got, value, "the tree's value"),
         (Err(payload), None) => assert!(payload.is::<ExpectedPanic>(), "the panic is the leaf's own payload"),

@@ -60,6 +60,12 @@ pub struct CoreConfig {
     /// thieves. A lone idle worker is served at once. `Duration::ZERO` publishes whenever a
     /// worker is idle.
     pub publish_interval: Duration,
+    /// Worker slots, beyond the workers', for threads outside the scheduler that join it for a
+    /// while ([`Registry::guest`](crate::Registry::guest), under
+    /// [`ThreadPool::install_in_place`](crate::ThreadPool::install_in_place)): each is a deque,
+    /// an inbox and a sleep slot made up front, which thieves sweep like a worker's (two loads
+    /// while it is empty). 0 turns guests away: `guest` then returns `None`.
+    pub guest_slots: usize,
 }
 
 impl Default for CoreConfig {
@@ -67,7 +73,7 @@ impl Default for CoreConfig {
     /// 61 ticks, 2 steal rounds from a random victim, work stealing on, up to
     /// 16 high-priority tasks in a row, up to 3 tasks in a row from the LIFO slot (as tokio), the
     /// default idle policy, a `join` published at most every 100 us per worker while two or more
-    /// workers are idle.
+    /// workers are idle, and two guest slots.
     fn default() -> Self {
         Self {
             flavor: Flavor::Lifo,
@@ -81,6 +87,7 @@ impl Default for CoreConfig {
             lifo_slot_limit: 3,
             idle: IdlePolicy::default(),
             publish_interval: Duration::from_micros(100),
+            guest_slots: 2,
         }
     }
 }

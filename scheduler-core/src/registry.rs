@@ -4,7 +4,7 @@ use core::fmt;
 
 use filch_deque::{Steal, Stealer, Worker as Deque};
 use filch_injector::Injector;
-use filch_sleep::{Sleep, Slot};
+use filch_sleep::{IdlePolicy, Sleep, Slot};
 use filch_sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use filch_sync::hint::spin_loop;
 use filch_sync::lock::Mutex;
@@ -84,6 +84,8 @@ pub struct Registry<T> {
     retired: Box<[AtomicBool]>,
     /// The number of workers now: workers at or above it retire.
     active: CachePadded<AtomicUsize>,
+    /// Worker slots for the scheduler's own threads; the slots after them are guests'.
+    max_workers: usize,
     /// Which optional queues have ever been pushed to ([`Route`] bits, never cleared), so that
     /// workers of a registry that uses neither priorities nor `push_to` pay one load, not a
     /// look at every such queue, per `find_task`.
@@ -103,8 +105,8 @@ impl<T> Registry<T> {
 
     /// A registry for `workers` workers that [`resize`](Registry::resize) can grow up to
     /// `max_workers`. Everything per worker (deque, inbox, sleep slot, counters) is allocated
-    /// for all `max_workers` now, so nothing moves when the number changes; victims with empty
-    /// deques cost a thief two loads each.
+    /// for all `max_workers`, and for [`CoreConfig::guest_slots`] guests, now, so nothing moves
+    /// when the number changes; victims with empty deques cost a thief two loads each.
     ///
     /// Panics as [`new`](Registry::new) does, and if `max_workers` is below `workers`.
     pub fn with_max_workers(workers: usize, max_workers: usize, config: CoreConfig) -> Self {
@@ -129,21 +131,25 @@ impl<T> Registry<T> {
             config.high_priority_burst >= 1,
             "filch-scheduler-core: Registry::new: high_priority_burst must be at least 1"
         );
+        let slots = max_workers + config.guest_slots;
         let deques: Vec<_> =
-            (0..max_workers).map(|_| Deque::with_capacity(config.flavor, config.deque_capacity)).collect();
+            (0..slots).map(|_| Deque::with_capacity(config.flavor, config.deque_capacity)).collect();
         let stealers = deques.iter().map(Deque::stealer).collect();
-        let counters: Box<[_]> = (0..max_workers).map(|_| Arc::new(WorkerCounters::default())).collect();
+        let counters: Box<[_]> = (0..slots).map(|_| Arc::new(WorkerCounters::default())).collect();
         let parkers = counters.iter().map(|counters| CountingPark::new(Arc::clone(counters)));
+        // The guests' sleep slots do not raise the number of searchers the workers may have.
+        let idle = IdlePolicy { max_searching: Some(config.idle.searcher_cap(max_workers)), ..config.idle };
         Self {
             injector: Injector::new(),
             high: Injector::new(),
-            inboxes: (0..max_workers).map(|_| Injector::new()).collect(),
-            retired: (0..max_workers).map(|index| AtomicBool::new(index >= workers)).collect(),
+            inboxes: (0..slots).map(|_| Injector::new()).collect(),
+            retired: (0..slots).map(|index| AtomicBool::new(index >= workers)).collect(),
             active: CachePadded::new(AtomicUsize::new(workers)),
+            max_workers,
             routes: CachePadded::new(AtomicU8::new(0)),
             stealers,
             deques: deques.into_iter().map(|deque| Mutex::new(Some(deque))).collect(),
-            sleep: Sleep::with_parkers(parkers, config.idle),
+            sleep: Sleep::with_parkers(parkers, idle),
             counters,
             shut_down: CachePadded::new(AtomicBool::new(false)),
             config,
@@ -156,8 +162,15 @@ impl<T> Registry<T> {
         self.active.load(Ordering::Acquire)
     }
 
-    /// How many workers [`resize`](Registry::resize) may grow to: the number of worker slots.
+    /// How many workers [`resize`](Registry::resize) may grow to: the number of worker slots
+    /// (guest slots not counted).
     pub fn max_workers(&self) -> usize {
+        self.max_workers
+    }
+
+    /// Worker slots and guest slots together: the index of every deque, inbox and sleep slot is
+    /// below it.
+    pub(crate) fn slots(&self) -> usize {
         self.stealers.len()
     }
 
@@ -224,12 +237,13 @@ impl<T> Registry<T> {
     /// take from an inbox only when they find nothing else; with
     /// [`ShareNothing`](crate::StealPolicy::ShareNothing), never.
     ///
-    /// Panics if `index` is out of range.
+    /// Panics if `index` is not below [`max_workers`](Registry::max_workers) (guests take no
+    /// tasks by index).
     pub fn push_to(&self, index: usize, task: T) {
-        let inbox = self
-            .inboxes
-            .get(index)
-            .unwrap_or_else(|| panic!("filch-scheduler-core: Registry::push_to: index {index} out of range"));
+        let inbox =
+            self.inboxes.get(index).filter(|_| index < self.max_workers).unwrap_or_else(|| {
+                panic!("filch-scheduler-core: Registry::push_to: index {index} out of range")
+            });
         self.open(Route::Inboxes);
         inbox.push(task);
         // SeqCst fence: orders our push before the load of `retired` below, against the fence in
@@ -294,15 +308,57 @@ impl<T> Registry<T> {
 
     /// The owner handle of worker `index`, for the thread that will run it.
     ///
-    /// Panics if `index` is out of range or another live `Worker` holds it.
+    /// Panics if `index` is not below [`max_workers`](Registry::max_workers) or another live
+    /// `Worker` holds it.
     pub fn worker(&self, index: usize) -> Worker<'_, T> {
-        let slot = self
-            .deques
-            .get(index)
-            .unwrap_or_else(|| panic!("filch-scheduler-core: Registry::worker: index {index} out of range"));
+        let slot =
+            self.deques.get(index).filter(|_| index < self.max_workers).unwrap_or_else(|| {
+                panic!("filch-scheduler-core: Registry::worker: index {index} out of range")
+            });
         let deque = lock(slot).take().unwrap_or_else(|| {
             panic!("filch-scheduler-core: Registry::worker: worker {index} already has a live Worker")
         });
+        self.take_slot(index, deque)
+    }
+
+    /// A worker handle for a thread outside the scheduler that joins it for a while (a *guest*):
+    /// the first free guest slot's, or `None` if every guest slot is taken (or there are none,
+    /// [`CoreConfig::guest_slots`]).
+    ///
+    /// The guest runs tasks as a worker does (its pushes go onto its own deque, which the workers
+    /// steal from; [`Worker::help_until`] runs others' tasks and sleeps in the guest's slot) but
+    /// is never counted in [`num_workers`](Registry::num_workers), takes no tasks by index, and
+    /// gets no statistics row. When it is done it calls [`Worker::retire`], which hands whatever
+    /// it left queued on to the injector, and drops the handle, which frees the slot. Its index
+    /// is [`max_workers`](Registry::max_workers) or above.
+    ///
+    /// ```
+    /// use filch_scheduler_core::{CoreConfig, Registry, Task, Worker};
+    ///
+    /// struct Noop;
+    /// impl Task for Noop {
+    ///     fn run(self, _worker: &Worker<'_, Self>) {}
+    /// }
+    ///
+    /// let registry = Registry::<Noop>::new(1, CoreConfig { guest_slots: 1, ..CoreConfig::default() });
+    /// let guest = registry.guest().unwrap();
+    /// assert_eq!(guest.index(), 1);
+    /// assert!(registry.guest().is_none(), "the only guest slot is taken");
+    /// guest.push(Noop);
+    /// guest.retire(); // the task goes on to the injector, for the workers
+    /// drop(guest);
+    /// assert_eq!(registry.queued(), 1);
+    /// assert!(registry.guest().is_some(), "the slot is free again");
+    /// ```
+    pub fn guest(&self) -> Option<Worker<'_, T>> {
+        (self.max_workers..self.slots()).find_map(|index| {
+            let deque = lock(&self.deques[index]).take()?;
+            Some(self.take_slot(index, deque))
+        })
+    }
+
+    /// The `Worker` of slot `index`, whose `deque` was just taken out of the slot.
+    fn take_slot(&self, index: usize, deque: Deque<T>) -> Worker<'_, T> {
         self.set_retired(index, false);
         Worker::new(self, index, deque, self.sleep.worker(index), &self.counters[index])
     }
@@ -337,9 +393,9 @@ impl<T> Registry<T> {
 
     /// Per-worker statistics, in worker order, one per worker slot
     /// ([`max_workers`](Registry::max_workers)): a retired worker keeps its counts, and a worker
-    /// started again in its slot adds to them.
+    /// started again in its slot adds to them. Guests' counts are not included.
     pub fn statistics(&self) -> Vec<WorkerStatistics> {
-        self.counters.iter().map(|counters| counters.snapshot()).collect()
+        self.counters[..self.max_workers].iter().map(|counters| counters.snapshot()).collect()
     }
 
     /// The sleep protocol, for latch setters that wake their owner.
@@ -379,6 +435,7 @@ impl<T> fmt::Debug for Registry<T> {
         f.debug_struct("Registry")
             .field("workers", &self.num_workers())
             .field("max_workers", &self.max_workers())
+            .field("guest_slots", &self.config.guest_slots)
             .field("shut_down", &self.is_shut_down())
             .field("config", &self.config)
             .finish_non_exhaustive()

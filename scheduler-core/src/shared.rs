@@ -17,7 +17,8 @@ pub(crate) type PanicHandler = Box<dyn Fn(Panic) + Send + Sync>;
 /// The pool's state behind its `Arc`.
 pub(crate) struct Shared {
     pub(crate) registry: Registry<JobRef>,
-    /// Spawned tasks (`spawn` and `Scope::spawn`), one shard per worker and one for outsiders.
+    /// Spawned tasks (`spawn` and `Scope::spawn`), one shard per worker or guest slot and one
+    /// for outsiders.
     pub(crate) quiescence: Quiescence,
     pub(crate) panic_handler: Option<PanicHandler>,
     pub(crate) start_handler: Option<IndexHandler>,
@@ -30,9 +31,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The quiescence shard of outside threads (after one per worker slot).
+    /// The quiescence shard of outside threads (after one per worker or guest slot).
     pub(crate) fn outside_shard(&self) -> usize {
-        self.registry.max_workers()
+        self.registry.slots()
     }
 
     /// Hands a detached task's panic to the handler (default: print it and go on).

@@ -2,7 +2,7 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::panic;
+use std::panic::{self, AssertUnwindSafe};
 
 use filch_sync::lock::{Mutex, MutexGuard};
 use filch_sync::thread::{self, JoinHandle};
@@ -82,6 +82,24 @@ pub(crate) fn worker_main(shared: Arc<Shared>, index: usize) {
     }
     if let Some(handler) = &shared.exit_handler {
         handler(index);
+    }
+}
+
+/// Runs `op` on the calling thread as the guest worker `thread` (`install_in_place`), then hands
+/// on whatever it left queued and frees the guest slot.
+fn run_as_guest<R>(thread: WorkerThread<'_>, op: impl FnOnce() -> R) -> R {
+    let mut result = None;
+    // `op`'s joins and scopes have all finished when it returns or unwinds out of here.
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| thread.run_as_current(|| result = Some(op()))));
+    thread.worker().retire();
+    // Dropping `thread` gives the (empty) deque back to the slot, which frees it.
+    drop(thread);
+    match (outcome, result) {
+        (Ok(()), Some(value)) => value,
+        (Err(payload), _) => panic::resume_unwind(payload),
+        (Ok(()), None) => {
+            unreachable!("filch-scheduler-core: install_in_place: op neither returned nor panicked")
+        }
     }
 }
 
@@ -203,6 +221,63 @@ impl ThreadPool {
             Ok(value) => value,
             Err(payload) => panic::resume_unwind(payload),
         }
+    }
+
+    /// Runs `op` on the calling thread, which joins this pool as a *guest* worker until `op`
+    /// returns, and returns its result (a panic in `op` is resumed here, after every `join` and
+    /// `scope` inside it has finished). Inside `op`, [`join`](crate::join),
+    /// [`scope`](crate::scope) and [`spawn`](crate::spawn) work as on a worker: the guest runs
+    /// the first half of each `join` itself and the pool's workers steal the rest from the
+    /// guest's own deque. A small computation from outside the pool so runs at about the cost
+    /// of sequential code, without [`install`](Self::install)'s hand-over to a worker thread and
+    /// back (a wake-up on each side). Detached tasks `op` spawns and leaves queued are handed on
+    /// to the workers when it returns.
+    ///
+    /// The pool has [`guest_slots`](crate::ThreadPoolBuilder::guest_slots) (2 by default); when
+    /// every one is taken, `op` is [`install`](Self::install)ed instead. From a worker of this
+    /// pool `op` runs in place, and from a worker of another pool it is installed.
+    ///
+    /// Unlike `install`, `op` runs on the caller's stack (not a worker's
+    /// [`stack_size`](crate::ThreadPoolBuilder::stack_size)), and the pool's start and exit
+    /// handlers are not called for it. [`current_thread_index`](Self::current_thread_index) is
+    /// the guest slot's index, at or above the pool's maximum number of threads, and
+    /// [`resize`](Self::resize) from inside `op` is refused, as from a worker. On a pool of one
+    /// thread, joins on a guest, like joins on that thread, run both halves in place.
+    ///
+    /// ```
+    /// use filch_scheduler_core::{join, ThreadPoolBuilder};
+    ///
+    /// fn sum(values: &[u64]) -> u64 {
+    ///     if values.len() <= 64 {
+    ///         return values.iter().sum();
+    ///     }
+    ///     let (left, right) = values.split_at(values.len() / 2);
+    ///     let (a, b) = join(|| sum(left), || sum(right));
+    ///     a + b
+    /// }
+    ///
+    /// let pool = ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    /// let values: Vec<u64> = (1..=1000).collect();
+    /// let caller = std::thread::current().id();
+    /// let total = pool.install_in_place(|| {
+    ///     assert_eq!(std::thread::current().id(), caller);
+    ///     sum(&values)
+    /// });
+    /// assert_eq!(total, 500_500);
+    /// ```
+    pub fn install_in_place<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        WorkerThread::with_current(|thread| match thread {
+            Some(thread) if thread.belongs_to(&self.shared) => op(),
+            Some(_) => self.install_from_outside(op),
+            None => match self.shared.registry.guest() {
+                Some(guest) => run_as_guest(WorkerThread::new(guest, &self.shared), op),
+                None => self.install_from_outside(op),
+            },
+        })
     }
 
     /// [`join`](crate::join) in this pool.

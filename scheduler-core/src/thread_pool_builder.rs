@@ -165,6 +165,14 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// How many threads from outside may be inside
+    /// [`install_in_place`](ThreadPool::install_in_place) at once as guests (default 2; more
+    /// calls at once are installed instead); see [`CoreConfig::guest_slots`].
+    pub fn guest_slots(mut self, slots: usize) -> Self {
+        self.config.guest_slots = slots;
+        self
+    }
+
     /// Pins worker `i` to the `i`-th core this process may run on (modulo their number), through
     /// `core_affinity`. Where the platform does not support affinity the workers run unpinned.
     /// Off by default.
@@ -225,9 +233,12 @@ impl ThreadPoolBuilder {
                 None => format!("filch-worker-{index}"),
             })
             .collect();
+        let registry = Registry::with_max_workers(num_threads, max_threads, self.config);
+        // One shard per worker or guest slot, and the outsiders' after them.
+        let quiescence = Quiescence::new(registry.slots() + 1);
         let shared = Arc::new(Shared {
-            registry: Registry::with_max_workers(num_threads, max_threads, self.config),
-            quiescence: Quiescence::new(max_threads + 1),
+            registry,
+            quiescence,
             panic_handler: self.panic_handler,
             start_handler: self.start_handler,
             exit_handler: self.exit_handler,

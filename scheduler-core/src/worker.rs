@@ -331,7 +331,8 @@ impl<'r, T> Worker<'r, T> {
         }
     }
 
-    /// Whether a [`resize`](Registry::resize) has taken this worker's index out of the pool.
+    /// Whether a [`resize`](Registry::resize) has taken this worker's index out of the pool
+    /// (always true for a guest, whose index is above every worker's).
     pub fn is_retiring(&self) -> bool {
         self.index >= self.registry.num_workers()
     }
@@ -341,7 +342,8 @@ impl<'r, T> Worker<'r, T> {
     /// local queue included) on to the injector, waking a worker for it. Call it once
     /// [`wait_for_task`](Worker::wait_for_task) has returned `None` because the worker
     /// [is retiring](Worker::is_retiring), then drop the `Worker`; a later
-    /// [`Registry::worker`] for the same index starts it again.
+    /// [`Registry::worker`] for the same index starts it again. A guest
+    /// ([`Registry::guest`]) calls it when it leaves.
     pub fn retire(&self) {
         self.registry.set_retired(self.index, true);
         // SeqCst fence: orders the store of `retired` above before our drain of the inbox below,

@@ -42,8 +42,17 @@ impl Default for IdlePolicy {
 
 impl IdlePolicy {
     /// The searcher cap for `workers` workers: `max_searching`, or half of them rounded up but at
-    /// least two (one on a single worker).
-    pub(crate) fn searcher_cap(&self, workers: usize) -> usize {
+    /// least two (one on a single worker). A scheduler whose [`Sleep`](crate::Sleep) has slots for
+    /// more than its own workers (threads that join it for a while) sets `max_searching` to the
+    /// cap of its workers, so the extra slots do not change how many of them search.
+    ///
+    /// ```
+    /// use filch_sleep::IdlePolicy;
+    ///
+    /// assert_eq!(IdlePolicy::default().searcher_cap(2), 2);
+    /// assert_eq!(IdlePolicy::default().searcher_cap(7), 4);
+    /// ```
+    pub fn searcher_cap(&self, workers: usize) -> usize {
         self.max_searching.unwrap_or(workers.div_ceil(2).max(workers.min(2)))
     }
 }

@@ -1,5 +1,5 @@
-//! loom models of filch-scheduler-core: the whole pool (two workers, the main thread outside)
-//! on loom's threads, atomics, mutexes and condition variables. A lost wake-up or a latch that is
+//! loom models of filch-scheduler-core: the whole pool (two workers, the main thread outside,
+//! or one worker and the main thread as a guest) on loom's threads, atomics, mutexes and condition variables. A lost wake-up or a latch that is
 //! never set shows up as a loom deadlock (every thread blocked); a job run twice or never shows up
 //! as a wrong result or a failed count.
 //!
@@ -19,29 +19,35 @@ fn model(body: impl Fn() + Sync + Send + 'static) {
 }
 
 /// No spinning or yielding: idle workers go straight to the sleep protocol, keeping the state
-/// space small.
-fn pool(threads: usize) -> ThreadPool {
-    ThreadPoolBuilder::new().num_threads(threads).spin_budget(0, 0).build().unwrap()
+/// space small. `guest_slots` guest slots (each an empty deque every thief sweeps): none where
+/// the model has no guest.
+fn pool(threads: usize, guest_slots: usize) -> ThreadPool {
+    ThreadPoolBuilder::new().num_threads(threads).spin_budget(0, 0).guest_slots(guest_slots).build().unwrap()
+}
+
+/// One side of a join, as `check_join` hands it out.
+type Side<'a> = &'a (dyn Fn() -> usize + Sync);
+
+/// Calls `join` with two sides that count their runs and return 1 and 2, and checks the results
+/// and that each side ran exactly once.
+fn check_join(join: impl FnOnce(Side<'_>, Side<'_>) -> (usize, usize)) {
+    let runs = &AtomicUsize::new(0);
+    let side = |result| {
+        move || {
+            // Relaxed: a count read after the join, which orders it.
+            runs.fetch_add(1, Ordering::Relaxed);
+            result
+        }
+    };
+    assert_eq!(join(&side(1), &side(2)), (1, 2));
+    assert_eq!(runs.load(Ordering::Relaxed), 2, "each side ran exactly once");
 }
 
 #[test]
 fn join_with_two_workers_whether_or_not_b_is_stolen() {
     model(|| {
-        let pool = pool(2);
-        let runs = AtomicUsize::new(0);
-        let (a, b) = pool.join(
-            || {
-                // Relaxed: a count read after the join, which orders it.
-                runs.fetch_add(1, Ordering::Relaxed);
-                1
-            },
-            || {
-                runs.fetch_add(1, Ordering::Relaxed);
-                2
-            },
-        );
-        assert_eq!((a, b), (1, 2));
-        assert_eq!(runs.load(Ordering::Relaxed), 2, "each side ran exactly once");
+        let pool = pool(2, 0);
+        check_join(|a, b| pool.join(a, b));
         drop(pool);
     });
 }
@@ -49,7 +55,7 @@ fn join_with_two_workers_whether_or_not_b_is_stolen() {
 #[test]
 fn scope_returns_exactly_when_all_spawns_have_finished() {
     model(|| {
-        let pool = pool(2);
+        let pool = pool(2, 0);
         let finished = AtomicUsize::new(0);
         pool.scope(|s| {
             s.spawn(|s| {
@@ -71,8 +77,40 @@ fn a_push_from_outside_wakes_a_sleeping_worker() {
     model(|| {
         // One worker, which goes to sleep at once with nothing to do; `install` pushes into the
         // injector from outside and blocks until the job ran. A lost wake-up deadlocks.
-        let pool = pool(1);
+        let pool = pool(1, 0);
         assert_eq!(pool.install(|| 7), 7);
         drop(pool);
+    });
+}
+
+#[test]
+fn a_guest_join_whether_or_not_the_worker_steals_b() {
+    model(|| {
+        // The main thread is the guest (`install_in_place`); under loom every `b` is published,
+        // so the one worker may steal it from the guest's deque, and the guest then waits for
+        // it in its own sleep slot, woken by the worker's latch. A lost wake-up deadlocks.
+        let pool = pool(1, 1);
+        check_join(|a, b| pool.install_in_place(|| filch_scheduler_core::join(a, b)));
+        drop(pool);
+    });
+}
+
+#[test]
+fn a_task_a_guest_leaves_queued_runs_after_it_leaves() {
+    model(|| {
+        // The guest spawns a task onto its own deque and leaves at once, handing the task on to
+        // the injector; the sleeping worker must be woken for it. Dropping the pool waits until
+        // every spawned task has finished, so a stranded task deadlocks.
+        let pool = pool(1, 1);
+        let ran = std::sync::Arc::new(AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&ran);
+        pool.install_in_place(move || {
+            filch_scheduler_core::spawn(move || {
+                // Relaxed: read after the pool is dropped, which joins its threads.
+                counted.fetch_add(1, Ordering::Relaxed);
+            });
+        });
+        drop(pool);
+        assert_eq!(ran.load(Ordering::Relaxed), 1, "the task ran exactly once");
     });
 }

@@ -19,11 +19,14 @@ impl Task for Counted {
     }
 }
 
-/// No spinning or yielding: idle workers go straight to the sleep protocol.
+/// No spinning or yielding: idle workers go straight to the sleep protocol. No guest slots:
+/// thieves would sweep their empty deques too, which only widens the state space
+/// (`loom_scheduler.rs` models guests).
 fn core_config() -> CoreConfig {
     let mut config = CoreConfig::default();
     config.idle.spin_rounds = 0;
     config.idle.yield_rounds = 0;
+    config.guest_slots = 0;
     config
 }
 

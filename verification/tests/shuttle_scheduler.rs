@@ -113,6 +113,56 @@ fn random_trees_with_panics_run_every_leaf_once_and_propagate() {
     random_trees_on(2, 4, 15);
 }
 
+/// Two outside threads evaluate trees at once with `install_in_place` on a pool with one guest
+/// slot: one of them joins as the guest (its joins' halves stolen by the workers, its waits in its
+/// own sleep slot), the other is the guest too or is installed, depending on the schedule.
+#[test]
+fn random_trees_on_guests_equal_the_sequential_sum() {
+    shuttle::check_random(
+        || {
+            let mut rng = thread_rng();
+            let mut leaves = 0;
+            let trees = [0, 1].map(|_| random_tree(&mut rng, 4, &mut leaves, 10));
+            let pool = filch_sync::Arc::new(
+                ThreadPoolBuilder::new().num_threads(2).spin_budget(2, 1).guest_slots(1).build().unwrap(),
+            );
+            let ledger = filch_sync::Arc::new(Ledger::new(leaves));
+            let [first, second] = trees.map(filch_sync::Arc::new);
+            let other = {
+                let (pool, ledger, tree) = (
+                    filch_sync::Arc::clone(&pool),
+                    filch_sync::Arc::clone(&ledger),
+                    filch_sync::Arc::clone(&second),
+                );
+                shuttle::thread::spawn(move || {
+                    panic::catch_unwind(AssertUnwindSafe(|| {
+                        pool.install_in_place(|| evaluate(&tree, &ledger))
+                    }))
+                    .ok()
+                })
+            };
+            let got =
+                panic::catch_unwind(AssertUnwindSafe(|| pool.install_in_place(|| evaluate(&first, &ledger))))
+                    .ok();
+            let other_got = other.join().unwrap();
+            ledger.assert_each_recorded_once();
+            assert_eq!(
+                got,
+                expected(&first),
+                "the guest disagrees with the sequential evaluation of {first:?}"
+            );
+            assert_eq!(
+                other_got,
+                expected(&second),
+                "disagrees with the sequential evaluation of {second:?}"
+            );
+            assert_eq!(pool.install_in_place(|| pool.join(|| 1, || 2)), (1, 2));
+            drop(pool);
+        },
+        iterations(),
+    );
+}
+
 #[test]
 fn detached_spawns_all_run_before_wait_idle_returns() {
     shuttle::check_random(

@@ -31,6 +31,12 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
         rows.push(peers.compare(config, "tree sum, 1023 nodes".into(), 1023, |s| s.tree_sum(&small)));
         rows.push(peers.compare(
             config,
+            "tree sum, 1023 nodes, filch install_in_place each".into(),
+            1023,
+            |s| s.tree_sum_in_place(&small),
+        ));
+        rows.push(peers.compare(
+            config,
             format!("tree sum, 1023 nodes, {SMALL_TREES_PER_CALL} trees per install"),
             1023 * SMALL_TREES_PER_CALL as u64,
             |s| s.tree_sums(&small, SMALL_TREES_PER_CALL),
@@ -92,6 +98,12 @@ struct Peers {
 pub(super) trait Workload {
     fn fib(&mut self, n: u64) -> u64;
     fn tree_sum(&mut self, values: &[u64]) -> u64;
+    /// `tree_sum` entered from outside on the calling thread, where the scheduler can run it
+    /// there (filch's `install_in_place`; chili's `scope` always does); `tree_sum` elsewhere
+    /// (rayon has no such entry: its `in_place_scope` runs the closure in place but not its joins).
+    fn tree_sum_in_place(&mut self, values: &[u64]) -> u64 {
+        self.tree_sum(values)
+    }
     /// `rounds` tree sums, one after another, inside one entry into the pool; their wrapping sum.
     fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64;
     fn quicksort(&mut self, unsorted: &[u32]) -> u64;
@@ -431,6 +443,9 @@ impl Workload for Filch<'_> {
     }
     fn tree_sum(&mut self, values: &[u64]) -> u64 {
         self.0.install(|| filch_fj::tree((), values, 0))
+    }
+    fn tree_sum_in_place(&mut self, values: &[u64]) -> u64 {
+        self.0.install_in_place(|| filch_fj::tree((), values, 0))
     }
     fn tree_sums(&mut self, values: &[u64], rounds: usize) -> u64 {
         self.0.install(|| repeated_sums(values, rounds, |values| filch_fj::tree((), values, 0)))
