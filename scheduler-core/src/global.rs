@@ -36,7 +36,9 @@ pub fn current_num_threads() -> usize {
     })
 }
 
-/// The index of the current thread in its pool, or `None` outside every pool.
+/// The index of the current thread in its pool, or `None` outside every pool. A guest of
+/// [`install_in_place`](crate::ThreadPool::install_in_place) gets its guest slot's index, at or
+/// above the pool's [`max_threads`](crate::ThreadPoolBuilder::max_threads).
 ///
 /// ```
 /// assert_eq!(filch_scheduler_core::current_thread_index(), None);

@@ -22,7 +22,10 @@
 //! [`spawn`] detaches them. Panics in `join` and `scope` reach the caller after every sibling has
 //! finished; panics in detached tasks go to the panic handler. [`ThreadPool::statistics`] counts
 //! per worker what it ran, stole and how often it slept; [`ThreadPool::wait_idle`] waits until
-//! nothing spawned is left. `DESIGN.md` beside this crate's manifest has the invariants.
+//! nothing spawned is left. [`ThreadPool::install_in_place`] runs a closure on the calling thread,
+//! which joins the pool as a guest worker meanwhile ([`Registry::guest`]): a small parallel
+//! computation from outside costs about what it costs on a worker, without `install`'s hand-over
+//! to a worker thread and back. `DESIGN.md` beside this crate's manifest has the invariants.
 //!
 //! # Policies and run-time control
 //! - [`VictimPolicy`] (random, round-robin, largest queue first) and bounded steal passes with a

@@ -386,7 +386,9 @@ impl ThreadPool {
         self.shared.registry.num_workers()
     }
 
-    /// The index of the current thread in this pool, if it is one of its workers.
+    /// The index of the current thread in this pool, if it is one of its workers (or a guest of
+    /// [`install_in_place`](Self::install_in_place): its guest slot's index, at or above
+    /// [`max_threads`](crate::ThreadPoolBuilder::max_threads)).
     pub fn current_thread_index(&self) -> Option<usize> {
         WorkerThread::with_current(|thread| {
             thread.filter(|thread| thread.belongs_to(&self.shared)).map(WorkerThread::index)
