@@ -88,19 +88,12 @@ pub(crate) fn worker_main(shared: Arc<Shared>, index: usize) {
 /// Runs `op` on the calling thread as the guest worker `thread` (`install_in_place`), then hands
 /// on whatever it left queued and frees the guest slot.
 fn run_as_guest<R>(thread: WorkerThread<'_>, op: impl FnOnce() -> R) -> R {
-    let mut result = None;
     // `op`'s joins and scopes have all finished when it returns or unwinds out of here.
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| thread.run_as_current(|| result = Some(op()))));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| thread.run_as_current(op)));
     thread.worker().retire();
     // Dropping `thread` gives the (empty) deque back to the slot, which frees it.
     drop(thread);
-    match (outcome, result) {
-        (Ok(()), Some(value)) => value,
-        (Err(payload), _) => panic::resume_unwind(payload),
-        (Ok(()), None) => {
-            unreachable!("filch-scheduler-core: install_in_place: op neither returned nor panicked")
-        }
-    }
+    outcome.unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
 
 impl ThreadPool {

@@ -40,8 +40,9 @@ impl<'a> WorkerThread<'a> {
         self.worker.index()
     }
 
-    /// Publishes `self` as the current thread's worker while `body` runs.
-    pub(crate) fn run_as_current(&self, body: impl FnOnce()) {
+    /// Publishes `self` as the current thread's worker while `body` runs, and returns what it
+    /// returns.
+    pub(crate) fn run_as_current<R>(&self, body: impl FnOnce() -> R) -> R {
         /// Clears the pointer however `body` ends.
         struct Clear;
         impl Drop for Clear {
@@ -52,7 +53,7 @@ impl<'a> WorkerThread<'a> {
         assert!(current::get().is_null(), "filch-scheduler-core: a thread cannot be a worker of two pools");
         current::set(ptr::from_ref(self).cast());
         let _clear = Clear;
-        body();
+        body()
     }
 
     /// Calls `body` with the current thread's worker, or `None` on a thread outside every pool.

@@ -1,13 +1,13 @@
 //! Stress of filch-scheduler-core on real threads (run under ThreadSanitizer by the tsan tier): a
 //! soak of many joins with random short sleeps that fails on a hang (a watchdog, not a test
-//! timeout), and outside threads submitting spawns, scopes and joins at once, with every task
-//! accounted for exactly once.
+//! timeout), and outside threads submitting spawns, scopes and joins at once (directly, or as
+//! guests of `install_in_place`), with every task accounted for exactly once.
 #![cfg(not(any(loom, feature = "shuttle")))]
 
 use std::sync::{mpsc, Barrier};
 use std::time::Duration;
 
-use filch_scheduler_core::ThreadPoolBuilder;
+use filch_scheduler_core::{ThreadPool, ThreadPoolBuilder};
 use filch_sync::atomic::{AtomicU64, Ordering};
 use filch_sync::{thread, Arc};
 use filch_verification::budget;
@@ -58,6 +58,21 @@ fn soak_of_many_joins_with_random_sleeps_never_hangs() {
 
 #[test]
 fn outside_threads_mixing_spawn_scope_and_join_lose_nothing() {
+    mixed_submitters(false);
+}
+
+/// As above with every round inside `install_in_place`: three outside threads on the pool's two
+/// guest slots, so most rounds run on a guest (their spawns land on its deque and are handed on
+/// when it leaves) and the others are installed.
+#[test]
+fn guests_mixing_spawn_scope_and_join_lose_nothing() {
+    mixed_submitters(true);
+}
+
+/// Three outside threads each run rounds of detached spawns (each spawning a child), a scope with
+/// spawns and a join, directly or (`in_place`) each round inside `install_in_place`; every
+/// spawned task is recorded exactly once, and the scope and the join return complete.
+fn mixed_submitters(in_place: bool) {
     let rounds = budget::pick(5, 300, 3_000);
     let submitters = 3;
     let per_round = 4;
@@ -73,30 +88,12 @@ fn outside_threads_mixing_spawn_scope_and_join_lose_nothing() {
                     thread::spawn(move || {
                         for round in 0..rounds {
                             let base = ((submitter * rounds + round) * per_round) * 2;
-                            // Detached spawns, each spawning a child from inside the pool.
-                            for i in 0..per_round {
-                                let ledger = Arc::clone(&ledger);
-                                pool.spawn(move || {
-                                    ledger.record(base + i);
-                                    let inner = Arc::clone(&ledger);
-                                    filch_scheduler_core::spawn(move || inner.record(base + per_round + i));
-                                });
+                            let round = || mixed_round(&pool, &ledger, base, per_round);
+                            if in_place {
+                                pool.install_in_place(round);
+                            } else {
+                                round();
                             }
-                            // A scope and a join from the same outside thread meanwhile.
-                            let total = AtomicU64::new(0);
-                            let joined = pool.scope(|s| {
-                                for value in 0..4u64 {
-                                    let total = &total;
-                                    s.spawn(move |_| {
-                                        // Relaxed: read after the scope, whose latch orders it.
-                                        total.fetch_add(value, Ordering::Relaxed);
-                                    });
-                                }
-                                // The scope's own body joins too.
-                                filch_scheduler_core::join(|| 1u64, || 2u64)
-                            });
-                            assert_eq!(joined, (1, 2));
-                            assert_eq!(total.load(Ordering::Relaxed), 6, "the scope returned early");
                         }
                     })
                 })
@@ -108,6 +105,34 @@ fn outside_threads_mixing_spawn_scope_and_join_lose_nothing() {
         }
     });
     ledger.assert_each_recorded_once();
+}
+
+/// One round of `mixed_submitters`: `per_round` detached spawns recording `base..` (and their
+/// children `base + per_round..`), then a scope and a join.
+fn mixed_round(pool: &ThreadPool, ledger: &Arc<Ledger>, base: usize, per_round: usize) {
+    for i in 0..per_round {
+        let ledger = Arc::clone(ledger);
+        pool.spawn(move || {
+            ledger.record(base + i);
+            let inner = Arc::clone(&ledger);
+            filch_scheduler_core::spawn(move || inner.record(base + per_round + i));
+        });
+    }
+    // A scope and a join from the same thread meanwhile.
+    let total = AtomicU64::new(0);
+    let joined = pool.scope(|s| {
+        for value in 0..4u64 {
+            let total = &total;
+            s.spawn(move |_| {
+                // Relaxed: read after the scope, whose latch orders it.
+                total.fetch_add(value, Ordering::Relaxed);
+            });
+        }
+        // The scope's own body joins too.
+        filch_scheduler_core::join(|| 1u64, || 2u64)
+    });
+    assert_eq!(joined, (1, 2));
+    assert_eq!(total.load(Ordering::Relaxed), 6, "the scope returned early");
 }
 
 /// Rounds of `threads` tasks submitted from outside that meet at a barrier, so each round needs
