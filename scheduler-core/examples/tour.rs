@@ -24,6 +24,9 @@
 //! 9. Share-nothing, thread per core: an uneven load sent to the workers by index, on a
 //!    share-nothing pool (pinned where the platform allows) and on a stealing one; per worker
 //!    tasks sent, executed and stolen and when its last task finished, and the wall time of each.
+//! 10. Entering from outside: a small join tree (1023 nodes) started from the main thread, one
+//!    entry per tree, with `install` (handed to a worker and back) and with `install_in_place`
+//!    (the main thread works as a guest worker); median time per tree against the sequential code.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -47,6 +50,7 @@ fn main() {
     priorities_under_load(threads);
     locality(threads);
     share_nothing(threads);
+    entering_from_outside(threads);
 }
 
 const USAGE: &str = "usage: tour [--threads N] (default: the machine's available parallelism)";
@@ -795,4 +799,64 @@ fn allowed_cpus_per_worker(pool: &ThreadPool) -> Vec<Option<String>> {
         }
     }
     cpus
+}
+
+/// The sum of the implicit binary tree over `values` below `node` (node `i` has children `2i + 1`
+/// and `2i + 2`), with a join at every inner node.
+fn tree_sum(values: &[u64], node: usize) -> u64 {
+    let (left, right) = (2 * node + 1, 2 * node + 2);
+    if left >= values.len() {
+        return values[node];
+    }
+    let (a, b) = filch_scheduler_core::join(
+        || tree_sum(values, left),
+        || if right < values.len() { tree_sum(values, right) } else { 0 },
+    );
+    values[node] + a + b
+}
+
+/// `tree_sum` without the pool.
+fn tree_sum_sequential(values: &[u64], node: usize) -> u64 {
+    let (left, right) = (2 * node + 1, 2 * node + 2);
+    if left >= values.len() {
+        return values[node];
+    }
+    let b = if right < values.len() { tree_sum_sequential(values, right) } else { 0 };
+    values[node] + tree_sum_sequential(values, left) + b
+}
+
+/// One small tree per entry from the main thread: `install` against `install_in_place`.
+fn entering_from_outside(threads: usize) {
+    header(
+        "10. entering from outside",
+        "a 1023-node join tree from the main thread, one entry per tree, median of 10,000.\n\
+         install hands each tree to a worker and back; install_in_place runs it on the main\n\
+         thread as a guest worker, which the workers steal from.",
+    );
+    let values: Vec<u64> = (0..1023).collect();
+    let expected = tree_sum_sequential(&values, 0);
+    let median = |run: &dyn Fn() -> u64| {
+        let mut times: Vec<Duration> = (0..10_000)
+            .map(|_| {
+                let start = Instant::now();
+                assert_eq!(black_box(run()), expected);
+                start.elapsed()
+            })
+            .collect();
+        times.sort_unstable();
+        times[times.len() / 2]
+    };
+    let pool = pool(threads);
+    let sequential = median(&|| tree_sum_sequential(black_box(&values), 0));
+    let installed = median(&|| pool.install(|| tree_sum(black_box(&values), 0)));
+    let in_place = median(&|| pool.install_in_place(|| tree_sum(black_box(&values), 0)));
+    println!("sequential        {:>7.2} us", sequential.as_secs_f64() * 1e6);
+    for (name, time) in [("install", installed), ("install_in_place", in_place)] {
+        println!(
+            "{name:<17} {:>7.2} us ({:.2}x sequential)",
+            time.as_secs_f64() * 1e6,
+            time.as_secs_f64() / sequential.as_secs_f64()
+        );
+    }
+    println!();
 }
