@@ -25,8 +25,9 @@
 //!    share-nothing pool (pinned where the platform allows) and on a stealing one; per worker
 //!    tasks sent, executed and stolen and when its last task finished, and the wall time of each.
 //! 10. Entering from outside: a small join tree (1023 nodes) started from the main thread, one
-//!    entry per tree, with `install` (handed to a worker and back) and with `install_in_place`
-//!    (the main thread works as a guest worker); median time per tree against the sequential code.
+//!     entry per tree, with `install` (handed to a worker and back) and with `install_in_place`
+//!     (the main thread works as a guest worker); median time per tree against the sequential
+//!     code.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
