@@ -284,19 +284,30 @@ impl<T> Registry<T> {
     }
 
     /// Moves everything in worker `index`'s inbox to the injector and wakes a worker for it.
-    /// Called by a retiring worker and by a `push_to` that finds its worker retired; both may
-    /// run at once (the inbox hands each task to one of them).
-    pub(crate) fn hand_on_inbox(&self, index: usize) {
+    /// Called by a `push_to` that finds its worker retired.
+    fn hand_on_inbox(&self, index: usize) {
+        self.move_inbox_to_injector(index);
+        // Full notify (with its fence), as in `push`.
+        self.sleep.notify_one();
+    }
+
+    /// Moves everything in worker `index`'s inbox to the injector; returns whether it moved any.
+    /// A retiring worker and a `push_to` that finds it retired may both run it at once (the
+    /// inbox hands each task to one of them).
+    pub(crate) fn move_inbox_to_injector(&self, index: usize) -> bool {
         let inbox = &self.inboxes[index];
+        let mut moved = false;
         while !inbox.is_empty() {
             match inbox.steal() {
-                Steal::Success(task) => self.injector.push(task),
+                Steal::Success(task) => {
+                    self.injector.push(task);
+                    moved = true;
+                }
                 Steal::Empty => break,
                 Steal::Retry => spin_loop(),
             }
         }
-        // Full notify (with its fence), as in `push`.
-        self.sleep.notify_one();
+        moved
     }
 
     /// Marks worker `index` retired (`true`) or running again (`false`).

@@ -99,6 +99,10 @@ pub struct Worker<'r, T> {
     /// copying out of it, or won the claim) rather than finding every queue empty: an idle
     /// worker looks again instead of sleeping ([`look_before_idling`](Worker::look_before_idling)).
     lost_race: Cell<bool>,
+    /// Whether this worker has idled in the sleep protocol (searched, or announced sleep) since
+    /// it took its slot: only then can a wake-up meant for any worker have fallen to it, which
+    /// [`retire`](Worker::retire) then passes on.
+    idled: Cell<bool>,
 }
 
 /// What one pass over the victims came to.
@@ -133,6 +137,7 @@ impl<'r, T> Worker<'r, T> {
             random: Cell::new(seed),
             cursor: Cell::new((index + 1) % registry.stealers().len()),
             lost_race: Cell::new(false),
+            idled: Cell::new(false),
         }
     }
 
@@ -310,6 +315,7 @@ impl<'r, T> Worker<'r, T> {
             return Some(task);
         }
         let registry = self.registry;
+        self.idled.set(true);
         self.sleeper
             .borrow_mut()
             .idle_until(|| registry.is_shut_down() || self.is_retiring(), || self.look_before_idling())
@@ -352,15 +358,25 @@ impl<'r, T> Worker<'r, T> {
         // retired and hands it on itself.
         fence(Ordering::SeqCst);
         let injector = self.registry.injector();
+        let mut handed_on = false;
         if let Some(task) = self.lifo_slot.take() {
             injector.push(task);
+            handed_on = true;
         }
         while let Some(task) = self.deque.pop() {
             injector.push(task);
+            handed_on = true;
         }
-        // Ends with a fenced `notify_one`: a worker is woken for the tasks just handed on, and for
-        // any outside push whose wake-up claimed this worker while it was on its way out.
-        self.registry.hand_on_inbox(self.index);
+        handed_on |= self.registry.move_inbox_to_injector(self.index);
+        // A fenced `notify_one` (its fence orders the pushes above before its look at the
+        // sleepers): a worker is woken for the tasks just handed on, and, if this worker idled,
+        // for any wake-up that fell to it on its way out (a push's `notify_one` may have claimed
+        // it, and it leaves without looking further). A worker that never idled was never a
+        // searcher or sleepy, so no notifier counted on it: a guest that ran its closure without
+        // waiting leaves without waking anyone.
+        if handed_on || self.idled.get() {
+            self.registry.sleep().notify_one();
+        }
     }
 
     /// Runs tasks it finds until `done()` holds, sleeping when there are none; `done`'s setter
@@ -377,6 +393,7 @@ impl<'r, T> Worker<'r, T> {
                 self.execute(task);
                 continue;
             }
+            self.idled.set(true);
             // Bind the result first: the sleeper stays borrowed only while idling, never while a
             // task runs (tasks may help in turn).
             let found = self.sleeper.borrow_mut().idle_until(&mut done, || self.look_before_idling());
