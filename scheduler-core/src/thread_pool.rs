@@ -224,7 +224,9 @@ impl ThreadPool {
     /// guest's own deque. A small computation from outside the pool so runs at about the cost
     /// of sequential code, without [`install`](Self::install)'s hand-over to a worker thread and
     /// back (a wake-up on each side). Detached tasks `op` spawns and leaves queued are handed on
-    /// to the workers when it returns.
+    /// to the workers when it returns. While it waits for a half that a worker took, the guest
+    /// runs other queued tasks of the pool, as a worker would, so the call can last longer than
+    /// `op`'s own work: by up to the longest task it picks up meanwhile.
     ///
     /// The pool has [`guest_slots`](crate::ThreadPoolBuilder::guest_slots) (2 by default); when
     /// every one is taken, `op` is [`install`](Self::install)ed instead. From a worker of this
