@@ -399,7 +399,9 @@ impl ThreadPool {
     /// Blocks until every task spawned so far (with [`spawn`](Self::spawn) or
     /// [`Scope::spawn`](crate::Scope::spawn), and every task those spawned) has finished.
     ///
-    /// Panics if called from a worker of this pool, which would wait for itself.
+    /// Panics if called from a worker of this pool, which would wait for itself, or from a guest
+    /// of its [`install_in_place`](Self::install_in_place), whose queued tasks (its LIFO slot's
+    /// among them) may wait for it.
     pub fn wait_idle(&self) {
         assert!(
             self.current_thread_index().is_none(),

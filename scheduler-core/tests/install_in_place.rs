@@ -204,3 +204,10 @@ fn guests_on_many_threads_at_once_compute_the_same_answers() {
         assert_eq!(caller.join().unwrap(), ROUNDS * 377);
     }
 }
+
+#[test]
+#[should_panic(expected = "wait_idle: called from a worker of this pool")]
+fn wait_idle_from_a_guest_panics() {
+    let pool = pool(1);
+    pool.install_in_place(|| pool.wait_idle());
+}
