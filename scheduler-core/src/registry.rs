@@ -108,7 +108,8 @@ impl<T> Registry<T> {
     /// for all `max_workers`, and for [`CoreConfig::guest_slots`] guests, now, so nothing moves
     /// when the number changes; victims with empty deques cost a thief two loads each.
     ///
-    /// Panics as [`new`](Registry::new) does, and if `max_workers` is below `workers`.
+    /// Panics as [`new`](Registry::new) does, if `max_workers` is below `workers`, and if
+    /// `max_workers` plus [`CoreConfig::guest_slots`] overflows.
     pub fn with_max_workers(workers: usize, max_workers: usize, config: CoreConfig) -> Self {
         assert!(workers >= 1, "filch-scheduler-core: Registry::new: needs at least 1 worker");
         assert!(
@@ -131,7 +132,9 @@ impl<T> Registry<T> {
             config.high_priority_burst >= 1,
             "filch-scheduler-core: Registry::new: high_priority_burst must be at least 1"
         );
-        let slots = max_workers + config.guest_slots;
+        let slots = max_workers
+            .checked_add(config.guest_slots)
+            .expect("filch-scheduler-core: Registry::new: max_workers + guest_slots overflows usize");
         let deques: Vec<_> =
             (0..slots).map(|_| Deque::with_capacity(config.flavor, config.deque_capacity)).collect();
         let stealers = deques.iter().map(Deque::stealer).collect();

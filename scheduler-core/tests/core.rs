@@ -219,6 +219,12 @@ fn zero_workers_panics() {
 }
 
 #[test]
+#[should_panic(expected = "filch-scheduler-core: Registry::new: max_workers + guest_slots overflows usize")]
+fn guest_slots_past_usize_panic() {
+    let _ = Registry::<Labelled>::new(1, CoreConfig { guest_slots: usize::MAX, ..config() });
+}
+
+#[test]
 #[should_panic(expected = "filch-scheduler-core: Registry::new: injector_interval must be at least 1")]
 fn zero_injector_interval_panics() {
     let _ = Registry::<Labelled>::new(1, CoreConfig { injector_interval: 0, ..config() });
