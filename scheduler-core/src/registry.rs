@@ -243,10 +243,8 @@ impl<T> Registry<T> {
     /// Panics if `index` is not below [`max_workers`](Registry::max_workers) (guests take no
     /// tasks by index).
     pub fn push_to(&self, index: usize, task: T) {
-        let inbox =
-            self.inboxes.get(index).filter(|_| index < self.max_workers).unwrap_or_else(|| {
-                panic!("filch-scheduler-core: Registry::push_to: index {index} out of range")
-            });
+        self.assert_worker_index(index, "push_to");
+        let inbox = &self.inboxes[index];
         self.open(Route::Inboxes);
         inbox.push(task);
         // SeqCst fence: orders our push before the load of `retired` below, against the fence in
@@ -325,11 +323,8 @@ impl<T> Registry<T> {
     /// Panics if `index` is not below [`max_workers`](Registry::max_workers) or another live
     /// `Worker` holds it.
     pub fn worker(&self, index: usize) -> Worker<'_, T> {
-        let slot =
-            self.deques.get(index).filter(|_| index < self.max_workers).unwrap_or_else(|| {
-                panic!("filch-scheduler-core: Registry::worker: index {index} out of range")
-            });
-        let deque = lock(slot).take().unwrap_or_else(|| {
+        self.assert_worker_index(index, "worker");
+        let deque = lock(&self.deques[index]).take().unwrap_or_else(|| {
             panic!("filch-scheduler-core: Registry::worker: worker {index} already has a live Worker")
         });
         self.take_slot(index, deque)
@@ -369,6 +364,15 @@ impl<T> Registry<T> {
             let deque = lock(&self.deques[index]).take()?;
             Some(self.take_slot(index, deque))
         })
+    }
+
+    /// Panics unless `index` is a worker slot's (below `max_workers`: guest slots are not
+    /// addressed by index), naming `call` in the message.
+    fn assert_worker_index(&self, index: usize, call: &str) {
+        assert!(
+            index < self.max_workers,
+            "filch-scheduler-core: Registry::{call}: index {index} out of range"
+        );
     }
 
     /// The `Worker` of slot `index`, whose `deque` was just taken out of the slot.
