@@ -219,6 +219,14 @@ fn zero_workers_panics() {
 }
 
 #[test]
+#[should_panic(expected = "filch-scheduler-core: Registry::worker: index 1 out of range")]
+fn a_guest_slot_is_not_a_worker_index() {
+    let registry = Registry::<Labelled>::new(1, CoreConfig { guest_slots: 1, ..config() });
+    assert_eq!(registry.guest().map(|guest| guest.index()), Some(1));
+    let _ = registry.worker(1);
+}
+
+#[test]
 #[should_panic(expected = "filch-scheduler-core: Registry::new: max_workers + guest_slots overflows usize")]
 fn guest_slots_past_usize_panic() {
     let _ = Registry::<Labelled>::new(1, CoreConfig { guest_slots: usize::MAX, ..config() });
