@@ -4,7 +4,7 @@ use core::fmt;
 
 use filch_deque::{Steal, Stealer, Worker as Deque};
 use filch_injector::Injector;
-use filch_sleep::{IdlePolicy, Sleep, Slot};
+use filch_sleep::{IdlePolicy, Sleep, Sleeper, Slot};
 use filch_sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use filch_sync::hint::spin_loop;
 use filch_sync::lock::Mutex;
@@ -25,6 +25,8 @@ pub(crate) enum Route {
 
 /// The sleep protocol as the core instantiates it.
 pub(crate) type CoreSleep = Sleep<CountingPark, Box<[Slot<CountingPark>]>>;
+/// One worker's handle on [`CoreSleep`].
+pub(crate) type CoreSleeper<'r> = Sleeper<'r, CountingPark, Box<[Slot<CountingPark>]>>;
 
 /// The shared half of a work-stealing core over tasks of type `T`: one `filch_deque` deque per worker
 /// (its owner half handed out by [`worker`](Registry::worker), its stealer kept here), one

@@ -7,12 +7,10 @@ use core::mem::ManuallyDrop;
 
 use filch_deque::{Steal, Worker as Deque};
 use filch_injector::Injector;
-use filch_sleep::{Sleeper, Slot};
 use filch_sync::atomic::{fence, Ordering};
 use filch_sync::{thread, Backoff};
 
-use crate::counting_park::CountingPark;
-use crate::registry::Route;
+use crate::registry::{CoreSleeper, Route};
 use crate::statistics::WorkerCounters;
 use crate::{Registry, StealPolicy, Task, VictimPolicy};
 
@@ -85,7 +83,8 @@ pub struct Worker<'r, T> {
     lifo_slot: Cell<Option<T>>,
     /// Tasks taken from the LIFO slot in a row, for its limit.
     lifo_streak: Cell<u32>,
-    sleeper: RefCell<Sleeper<'r, CountingPark, Box<[Slot<CountingPark>]>>>,
+    /// Dropped by hand in `Drop`, before the deque goes back to the slot (see there).
+    sleeper: ManuallyDrop<RefCell<CoreSleeper<'r>>>,
     counters: &'r WorkerCounters,
     /// Calls of `find_task`, for the injector interval.
     ticks: Cell<u32>,
@@ -119,7 +118,7 @@ impl<'r, T> Worker<'r, T> {
         registry: &'r Registry<T>,
         index: usize,
         deque: Deque<T>,
-        sleeper: Sleeper<'r, CountingPark, Box<[Slot<CountingPark>]>>,
+        sleeper: CoreSleeper<'r>,
         counters: &'r WorkerCounters,
     ) -> Self {
         // Any odd seed that differs per worker; xorshift must not start at 0.
@@ -130,7 +129,7 @@ impl<'r, T> Worker<'r, T> {
             deque: ManuallyDrop::new(deque),
             lifo_slot: Cell::new(None),
             lifo_streak: Cell::new(0),
-            sleeper: RefCell::new(sleeper),
+            sleeper: ManuallyDrop::new(RefCell::new(sleeper)),
             counters,
             ticks: Cell::new(0),
             high_streak: Cell::new(0),
@@ -622,6 +621,12 @@ impl<T> Drop for Worker<'_, T> {
         if let Some(task) = self.lifo_slot.take() {
             self.deque.push(task);
         }
+        // The sleep slot first: the deque going back frees the worker slot, and whoever takes
+        // it next (a guest of `install_in_place` at once) takes this sleep slot too; released
+        // after the deque, as a field drop would, it could still be held then ("already has a
+        // live Sleeper", seen under TSan and in `a_guest_slot_passes_from_caller_to_caller_whole`).
+        // SAFETY: `sleeper` is dropped exactly once, here, and never used again.
+        unsafe { ManuallyDrop::drop(&mut self.sleeper) };
         // SAFETY: `deque` is taken exactly once, here, and never used again.
         let deque = unsafe { ManuallyDrop::take(&mut self.deque) };
         self.registry.return_deque(self.index, deque);

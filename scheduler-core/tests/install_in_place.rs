@@ -211,3 +211,25 @@ fn wait_idle_from_a_guest_panics() {
     let pool = pool(1);
     pool.install_in_place(|| pool.wait_idle());
 }
+
+#[test]
+fn a_guest_slot_passes_from_caller_to_caller_whole() {
+    // Callers entering and leaving at once on one slot: the next caller takes the slot (its
+    // deque) while the last one may still be dropping its handle, whose sleep slot must be
+    // free by then. Found by the TSan stress run, whose slowed threads widened the window.
+    const ROUNDS: usize = if cfg!(miri) { 20 } else { 20_000 };
+    let pool = Arc::new(ThreadPoolBuilder::new().num_threads(1).guest_slots(1).build().unwrap());
+    let callers: Vec<_> = (0..4)
+        .map(|_| {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    pool.install_in_place(|| ());
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.join().expect("a caller panicked taking a guest slot");
+    }
+}
