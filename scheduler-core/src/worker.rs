@@ -314,10 +314,16 @@ impl<'r, T> Worker<'r, T> {
             return Some(task);
         }
         let registry = self.registry;
+        self.idle_until(|| registry.is_shut_down() || self.is_retiring())
+    }
+
+    /// Idles in the sleep protocol (searching with [`look_before_idling`](Worker::look_before_idling),
+    /// then sleeping) until it finds a task or `stop()` holds, and notes that this worker idled
+    /// (`idled`, which `retire` reads). The sleeper is borrowed only while idling, never while a
+    /// task runs (tasks may help in turn).
+    fn idle_until(&self, stop: impl FnMut() -> bool) -> Option<T> {
         self.idled.set(true);
-        self.sleeper
-            .borrow_mut()
-            .idle_until(|| registry.is_shut_down() || self.is_retiring(), || self.look_before_idling())
+        self.sleeper.borrow_mut().idle_until(stop, || self.look_before_idling())
     }
 
     /// [`find_task`](Worker::find_task) as an idle worker's look for work, in its search and in
@@ -392,10 +398,9 @@ impl<'r, T> Worker<'r, T> {
                 self.execute(task);
                 continue;
             }
-            self.idled.set(true);
             // Bind the result first: the sleeper stays borrowed only while idling, never while a
             // task runs (tasks may help in turn).
-            let found = self.sleeper.borrow_mut().idle_until(&mut done, || self.look_before_idling());
+            let found = self.idle_until(&mut done);
             match found {
                 Some(task) => self.execute(task),
                 None => return,
