@@ -60,6 +60,12 @@ pub struct CoreConfig {
     /// thieves. A lone idle worker is served at once. `Duration::ZERO` publishes whenever a
     /// worker is idle.
     pub publish_interval: Duration,
+    /// How long a `join` whose second half a thief took spins on it before the joiner looks for
+    /// other work. Looking makes the joiner an idle worker, and busy workers publish for idle
+    /// ones: a thief still running a fine-grained half would hand pieces of it back, each
+    /// costing more to move than to run. Such halves mostly finish within a few microseconds;
+    /// a longer one costs the joiner this spin once. `Duration::ZERO` looks for work at once.
+    pub stolen_join_spin: Duration,
     /// Worker slots, beyond the workers', for threads outside the scheduler that join it for a
     /// while ([`Registry::guest`](crate::Registry::guest), under
     /// [`ThreadPool::install_in_place`](crate::ThreadPool::install_in_place)): each is a deque,
@@ -73,7 +79,7 @@ impl Default for CoreConfig {
     /// 61 ticks, 2 steal rounds from a random victim, work stealing on, up to
     /// 16 high-priority tasks in a row, up to 3 tasks in a row from the LIFO slot (as tokio), the
     /// default idle policy, a `join` published at most every 100 us per worker while two or more
-    /// workers are idle, and two guest slots.
+    /// workers are idle, a joiner spinning up to 3 us on a stolen half, and two guest slots.
     fn default() -> Self {
         Self {
             flavor: Flavor::Lifo,
@@ -87,6 +93,7 @@ impl Default for CoreConfig {
             lifo_slot_limit: 3,
             idle: IdlePolicy::default(),
             publish_interval: Duration::from_micros(100),
+            stolen_join_spin: Duration::from_micros(3),
             guest_slots: 2,
         }
     }

@@ -17,7 +17,8 @@
 //! caller's stack frame, the first runs at once, and the second then runs inline, unless it was
 //! published (as the first join of a task, or, if the join is one of the few a task records,
 //! when another worker is idle; with two or more idle, at most once per
-//! [`CoreConfig::publish_interval`] per worker) and a thief took it.
+//! [`CoreConfig::publish_interval`] per worker) and a thief took it; then the joiner spins on it
+//! briefly ([`CoreConfig::stolen_join_spin`]) and runs other tasks until the thief is done.
 //! [`scope`] lets tasks borrow from the caller's frame,
 //! [`spawn`] detaches them. Panics in `join` and `scope` reach the caller after every sibling has
 //! finished; panics in detached tasks go to the panic handler. [`ThreadPool::statistics`] counts

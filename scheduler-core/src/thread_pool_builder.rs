@@ -152,6 +152,25 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// How long a `join` whose second half was stolen spins on it before the joiner looks for
+    /// other work (default 3 us); see [`CoreConfig::stolen_join_spin`]. `Duration::ZERO` looks
+    /// at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = filch_scheduler_core::ThreadPoolBuilder::new()
+    ///     .num_threads(2)
+    ///     .stolen_join_spin(Duration::ZERO)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(pool.install(|| filch_scheduler_core::join(|| 1, || 2)), (1, 2));
+    /// ```
+    pub fn stolen_join_spin(mut self, spin: Duration) -> Self {
+        self.config.stolen_join_spin = spin;
+        self
+    }
+
     /// Which workers an idle worker steals from first (default [`VictimPolicy::Random`]).
     pub fn victim_policy(mut self, policy: VictimPolicy) -> Self {
         self.config.victim_policy = policy;

@@ -1,14 +1,15 @@
 //! Lazy publication in `join`: the second half is offered to other workers only when it can be
 //! used (first join of a task, or an idle worker), with two or more idle workers at most once
-//! per publication interval, and the per-thread stack of pending joins
-//! stays consistent through steals, helping, panics, scopes and nested pools.
+//! per publication interval; a joiner whose second half was stolen spins on it for a while
+//! before it helps; and the per-thread stack of pending joins stays consistent through steals,
+//! helping, panics, scopes and nested pools.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use filch_scheduler_core::{join, ThreadPool, ThreadPoolBuilder};
+use filch_scheduler_core::{current_thread_index, join, ThreadPool, ThreadPoolBuilder};
 
 fn pool(threads: usize) -> ThreadPool {
     ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
@@ -234,18 +235,25 @@ fn spawn_in_every_a(depth: u32) {
     );
 }
 
-/// Total steals on a pool of `threads` workers with `interval` while one task runs a loop of joins
-/// of two sleeps: each join is the first of its task's segment, published whenever the rules
-/// allow, and the sleeps give idle workers time to take it.
+/// A loop of joins of two sleeps: each join is the first of its task's segment, published
+/// whenever the rules allow, and the sleeps give idle workers time to take it.
+fn loop_of_joins() {
+    let nap = || std::thread::sleep(Duration::from_micros(20));
+    for _ in 0..100 {
+        join(nap, nap);
+    }
+}
+
+fn total_steals(pool: &ThreadPool) -> u64 {
+    pool.statistics().iter().map(|worker| worker.stolen).sum()
+}
+
+/// Total steals on a pool of `threads` workers with `interval` while one task runs
+/// [`loop_of_joins`].
 fn steals_of_a_loop_of_joins(threads: usize, interval: Duration) -> u64 {
     let pool = ThreadPoolBuilder::new().num_threads(threads).publish_interval(interval).build().unwrap();
-    let nap = || std::thread::sleep(Duration::from_micros(20));
-    pool.install(|| {
-        for _ in 0..100 {
-            join(nap, nap);
-        }
-    });
-    pool.statistics().iter().map(|worker| worker.stolen).sum()
+    pool.install(loop_of_joins);
+    total_steals(&pool)
 }
 
 #[test]
@@ -267,6 +275,83 @@ fn a_crowd_of_idle_workers_is_served_at_most_once_per_interval() {
 fn a_lone_idle_worker_is_served_at_every_join_whatever_the_interval() {
     let stolen = steals_of_a_loop_of_joins(2, Duration::from_secs(3600));
     assert!(stolen > 2, "the other worker of two stole only {stolen} times");
+}
+
+/// Waits (spinning) until `flag` is set, failing the test after ten seconds.
+fn wait_for(flag: &AtomicBool, what: &str) {
+    let started = std::time::Instant::now();
+    // Acquire: pairs with the Release store that sets the flag.
+    while !flag.load(Ordering::Acquire) {
+        assert!(started.elapsed() < Duration::from_secs(10), "waited ten seconds for {what}");
+        std::hint::spin_loop();
+    }
+}
+
+/// Total steals on a pool of two workers whose joiners spin up to `spin` on a stolen half, while
+/// one join's `b` (stolen: its `a` waits until `b` has started elsewhere) runs
+/// [`loop_of_joins`], and the joiner waits for it.
+fn steals_while_a_stolen_half_runs(spin: Duration) -> u64 {
+    let pool = ThreadPoolBuilder::new().num_threads(2).stolen_join_spin(spin).build().unwrap();
+    let b_started = AtomicBool::new(false);
+    pool.install(|| {
+        join(
+            || wait_for(&b_started, "the thief to start b"),
+            || {
+                // Release: pairs with the Acquire load in `wait_for`.
+                b_started.store(true, Ordering::Release);
+                loop_of_joins();
+            },
+        )
+    });
+    total_steals(&pool)
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "a timing property, as above")]
+fn a_joiner_spinning_on_its_stolen_half_is_not_served_by_the_thief() {
+    // Spinning, the joiner is not idle: the thief keeps its joins (the first is published, as
+    // the first join of the stolen task, and popped back), so the one steal is the first `b`.
+    let stolen = steals_while_a_stolen_half_runs(Duration::from_secs(60));
+    assert_eq!(stolen, 1, "steals while the joiner spun");
+    // A joiner that helps at once is idle, and the thief publishes for it.
+    let helping = steals_while_a_stolen_half_runs(Duration::ZERO);
+    assert!(helping > 2, "a joiner that helps at once stole only {} times", helping - 1);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "waits on real time: a 50 ms spin")]
+fn a_joiner_helps_once_its_spin_on_a_stolen_half_runs_out() {
+    // `b` waits for a task that only the joiner can run (the thief is the pool's other worker,
+    // and the task reaches the injector from outside): the join ends only if the joiner stops
+    // spinning and helps.
+    let pool =
+        ThreadPoolBuilder::new().num_threads(2).stolen_join_spin(Duration::from_millis(50)).build().unwrap();
+    let b_started = &AtomicBool::new(false);
+    let task_ran = Arc::new(AtomicBool::new(false));
+    let (ran_on, ran_on_receiver) = mpsc::channel();
+    let joiner = std::thread::scope(|scope| {
+        let (pool, task_done) = (&pool, Arc::clone(&task_ran));
+        scope.spawn(move || {
+            wait_for(b_started, "the thief to start b");
+            pool.spawn(move || {
+                ran_on.send(current_thread_index()).unwrap();
+                // Release: pairs with the Acquire load in `wait_for`.
+                task_done.store(true, Ordering::Release);
+            });
+        });
+        pool.install(|| {
+            join(
+                || wait_for(b_started, "the thief to start b"),
+                || {
+                    // Release: pairs with the Acquire load in `wait_for`.
+                    b_started.store(true, Ordering::Release);
+                    wait_for(&task_ran, "the task only the joiner can run");
+                },
+            );
+            current_thread_index()
+        })
+    });
+    assert_eq!(ran_on_receiver.recv().unwrap(), joiner, "the task ran on the joiner");
 }
 
 /// On one worker nothing is ever published. Visible from outside: a job that `a` spawns onto the
