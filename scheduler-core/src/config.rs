@@ -64,7 +64,9 @@ pub struct CoreConfig {
     /// other work. Looking makes the joiner an idle worker, and busy workers publish for idle
     /// ones: a thief still running a fine-grained half would hand pieces of it back, each
     /// costing more to move than to run. Such halves mostly finish within a few microseconds;
-    /// a longer one costs the joiner this spin once. `Duration::ZERO` looks for work at once.
+    /// a longer one costs the joiner this spin once, and so does a half that waits for a task
+    /// only the joiner would run (keep it short: the joiner runs nothing else while it spins).
+    /// `Duration::ZERO` looks for work at once.
     pub stolen_join_spin: Duration,
     /// Worker slots, beyond the workers', for threads outside the scheduler that join it for a
     /// while ([`Registry::guest`](crate::Registry::guest), under
