@@ -188,21 +188,23 @@ fn resize_from_a_guest_is_refused() {
     assert_eq!(pool.current_num_threads(), 2);
 }
 
+/// Runs `caller` on four threads at once, each given `pool`; their results.
+fn on_four_threads<R: Send>(pool: &ThreadPool, caller: impl Fn(&ThreadPool) -> R + Sync) -> Vec<R> {
+    thread::scope(|scope| {
+        let callers: Vec<_> = (0..4).map(|_| scope.spawn(|| caller(pool))).collect();
+        callers.into_iter().map(|caller| caller.join().expect("a caller panicked")).collect()
+    })
+}
+
 #[test]
 fn guests_on_many_threads_at_once_compute_the_same_answers() {
     // Miri runs this file (`cargo xtask verify`'s miri tier), a few hundred times slower.
     const ROUNDS: u64 = if cfg!(miri) { 3 } else { 200 };
-    let pool = Arc::new(ThreadPoolBuilder::new().num_threads(2).guest_slots(2).build().unwrap());
-    let callers: Vec<_> = (0..4)
-        .map(|_| {
-            let pool = Arc::clone(&pool);
-            // More callers than slots: some rounds run as guests, the others are installed.
-            thread::spawn(move || (0..ROUNDS).map(|_| pool.install_in_place(|| fib(14))).sum::<u64>())
-        })
-        .collect();
-    for caller in callers {
-        assert_eq!(caller.join().unwrap(), ROUNDS * 377);
-    }
+    let pool = ThreadPoolBuilder::new().num_threads(2).guest_slots(2).build().unwrap();
+    // More callers than slots: some rounds run as guests, the others are installed.
+    let sums =
+        on_four_threads(&pool, |pool| (0..ROUNDS).map(|_| pool.install_in_place(|| fib(14))).sum::<u64>());
+    assert_eq!(sums, [ROUNDS * 377; 4]);
 }
 
 #[test]
@@ -218,18 +220,10 @@ fn a_guest_slot_passes_from_caller_to_caller_whole() {
     // deque) while the last one may still be dropping its handle, whose sleep slot must be
     // free by then. Found by the TSan stress run, whose slowed threads widened the window.
     const ROUNDS: usize = if cfg!(miri) { 20 } else { 20_000 };
-    let pool = Arc::new(ThreadPoolBuilder::new().num_threads(1).guest_slots(1).build().unwrap());
-    let callers: Vec<_> = (0..4)
-        .map(|_| {
-            let pool = Arc::clone(&pool);
-            thread::spawn(move || {
-                for _ in 0..ROUNDS {
-                    pool.install_in_place(|| ());
-                }
-            })
-        })
-        .collect();
-    for caller in callers {
-        caller.join().expect("a caller panicked taking a guest slot");
-    }
+    let pool = ThreadPoolBuilder::new().num_threads(1).guest_slots(1).build().unwrap();
+    on_four_threads(&pool, |pool| {
+        for _ in 0..ROUNDS {
+            pool.install_in_place(|| ());
+        }
+    });
 }
