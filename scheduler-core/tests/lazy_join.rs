@@ -287,22 +287,25 @@ fn wait_for(flag: &AtomicBool, what: &str) {
     }
 }
 
+/// A join whose `b` runs on another worker: `a` waits until `b` has started (setting
+/// `b_started`), so the joiner cannot pop `b` back and finds it stolen.
+fn join_with_stolen_b(b_started: &AtomicBool, b: impl FnOnce() + Send) {
+    join(
+        || wait_for(b_started, "the thief to start b"),
+        || {
+            // Release: pairs with the Acquire load in `wait_for`.
+            b_started.store(true, Ordering::Release);
+            b();
+        },
+    );
+}
+
 /// Total steals on a pool of two workers whose joiners spin up to `spin` on a stolen half, while
-/// one join's `b` (stolen: its `a` waits until `b` has started elsewhere) runs
-/// [`loop_of_joins`], and the joiner waits for it.
+/// the `b` of [`join_with_stolen_b`] runs [`loop_of_joins`] and the joiner waits for it.
 fn steals_while_a_stolen_half_runs(spin: Duration) -> u64 {
     let pool = ThreadPoolBuilder::new().num_threads(2).stolen_join_spin(spin).build().unwrap();
     let b_started = AtomicBool::new(false);
-    pool.install(|| {
-        join(
-            || wait_for(&b_started, "the thief to start b"),
-            || {
-                // Release: pairs with the Acquire load in `wait_for`.
-                b_started.store(true, Ordering::Release);
-                loop_of_joins();
-            },
-        )
-    });
+    pool.install(|| join_with_stolen_b(&b_started, loop_of_joins));
     total_steals(&pool)
 }
 
@@ -340,14 +343,7 @@ fn a_joiner_helps_once_its_spin_on_a_stolen_half_runs_out() {
             });
         });
         pool.install(|| {
-            join(
-                || wait_for(b_started, "the thief to start b"),
-                || {
-                    // Release: pairs with the Acquire load in `wait_for`.
-                    b_started.store(true, Ordering::Release);
-                    wait_for(&task_ran, "the task only the joiner can run");
-                },
-            );
+            join_with_stolen_b(b_started, || wait_for(&task_ran, "the task only the joiner can run"));
             current_thread_index()
         })
     });
