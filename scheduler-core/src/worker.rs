@@ -398,10 +398,7 @@ impl<'r, T> Worker<'r, T> {
                 self.execute(task);
                 continue;
             }
-            // Bind the result first: the sleeper stays borrowed only while idling, never while a
-            // task runs (tasks may help in turn).
-            let found = self.idle_until(&mut done);
-            match found {
+            match self.idle_until(&mut done) {
                 Some(task) => self.execute(task),
                 None => return,
             }
