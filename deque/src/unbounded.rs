@@ -32,12 +32,19 @@ const START_INDEX: u32 = u32::MAX - 1;
 /// How many items `steal_batch` and `steal_batch_and_pop` take at most (as crossbeam-deque).
 const MAX_BATCH: usize = 32;
 
+/// The two indices, on one cache line: every steal reads both and writes `head`, every push reads
+/// `head` and writes `back`, so apart they cost each steal two line transfers each way where
+/// together they cost one (DESIGN.md, "Layout").
+struct Ends {
+    /// The packed front (see [`Head`]); thieves CAS it, the owner's FIFO pops add to it.
+    head: AtomicU64,
+    /// One past the newest item; written only by the owner.
+    back: AtomicU32,
+}
+
 /// What owner and thieves share.
 struct Inner<T> {
-    /// The packed front (see [`Head`]); thieves CAS it, the owner's FIFO pops add to it.
-    head: CachePadded<AtomicU64>,
-    /// One past the newest item; written only by the owner.
-    back: CachePadded<AtomicU32>,
+    ends: CachePadded<Ends>,
     /// The current ring; replaced only by the owner (grow, shrink).
     buffer: CachePadded<AtomicPtr<Buffer<T>>>,
     flavor: Flavor,
@@ -70,7 +77,10 @@ impl<T> Inner<T> {
         // SeqCst: the claim of Lê et al.'s steal(); on the LIFO last item it races the owner's CAS
         // in `pop`, and its place in the SeqCst order is what the fence arguments rely on (a LIFO
         // batch's second look included).
-        self.head.compare_exchange(idle.pack(), claim.pack(), Ordering::SeqCst, Ordering::Relaxed).is_ok()
+        self.ends
+            .head
+            .compare_exchange(idle.pack(), claim.pack(), Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// Ends the steal that claimed from `claimed.steal`: `steal` catches up with `real`, which hands
@@ -81,7 +91,7 @@ impl<T> Inner<T> {
             // thieves claim only from an idle word, and the LIFO owner takes the item at `real`
             // without a CAS; DESIGN.md, "The LIFO finish is a store"), so `real` is still the
             // claim's end. Release: as in the CAS below.
-            self.head.store(Head::idle_at(claimed.real).pack(), Ordering::Release);
+            self.ends.head.store(Head::idle_at(claimed.real).pack(), Ordering::Release);
             return;
         }
         loop {
@@ -89,7 +99,7 @@ impl<T> Inner<T> {
             // Release: our slot reads happen before the owner's Acquire load of `head` in `push` /
             // `reserve` that sees `steal` past them and reuses the slots. Retried because the
             // FIFO owner's pops move `real` meanwhile.
-            match self.head.compare_exchange_weak(
+            match self.ends.head.compare_exchange_weak(
                 claimed.pack(),
                 done.pack(),
                 Ordering::Release,
@@ -105,8 +115,8 @@ impl<T> Inner<T> {
     fn len(&self) -> usize {
         // Acquire on both: pairs with the Release writes of `back` (push) and `head` (steals), so
         // the two readings are not older than what this thread already saw.
-        let head = Head::unpack(self.head.load(Ordering::Acquire));
-        let back = self.back.load(Ordering::Acquire);
+        let head = Head::unpack(self.ends.head.load(Ordering::Acquire));
+        let back = self.ends.back.load(Ordering::Acquire);
         head.held_to(back)
     }
 }
@@ -115,8 +125,8 @@ impl<T> Drop for Inner<T> {
     fn drop(&mut self) {
         // Relaxed: `&mut self` means every handle is gone, and `Arc`'s drop ordered their writes
         // before this.
-        let head = Head::unpack(self.head.load(Ordering::Relaxed));
-        let back = self.back.load(Ordering::Relaxed);
+        let head = Head::unpack(self.ends.head.load(Ordering::Relaxed));
+        let back = self.ends.back.load(Ordering::Relaxed);
         let buffer = self.buffer.load(Ordering::Relaxed);
         let mut index = head.real;
         while index != back {
@@ -220,8 +230,10 @@ impl<T> Worker<T> {
         };
         let buffer = Buffer::alloc(capacity);
         let inner = Inner {
-            head: CachePadded::new(AtomicU64::new(Head::idle_at(START_INDEX).pack())),
-            back: CachePadded::new(AtomicU32::new(START_INDEX)),
+            ends: CachePadded::new(Ends {
+                head: AtomicU64::new(Head::idle_at(START_INDEX).pack()),
+                back: AtomicU32::new(START_INDEX),
+            }),
             buffer: CachePadded::new(AtomicPtr::new(buffer)),
             flavor,
             min_capacity: capacity,
@@ -255,7 +267,7 @@ impl<T> Worker<T> {
         // (coherence). A `Cell` copy (a second store on every push and pop, but no load behind
         // the pop's fence) measured level: LIFO pair fastest 2.70-2.73 ns either way, ten
         // alternating processes of a scratch probe (2026-11-24).
-        self.inner.back.load(Ordering::Relaxed)
+        self.inner.ends.back.load(Ordering::Relaxed)
     }
 
     /// How many items the current buffer holds before it must grow.
@@ -266,7 +278,7 @@ impl<T> Worker<T> {
     /// How many items the deque holds (a thief may take some at any moment).
     pub fn len(&self) -> usize {
         // Relaxed: a snapshot; the owner's own `back` is exact.
-        let head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        let head = Head::unpack(self.inner.ends.head.load(Ordering::Relaxed));
         head.held_to(self.back())
     }
 
@@ -284,7 +296,7 @@ impl<T> Worker<T> {
         let back = self.back();
         // Acquire: pairs with the Release in `finish_steal`: a thief's copy out of a slot happens
         // before we see `steal` past it and write the slot again below.
-        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let head = Head::unpack(self.inner.ends.head.load(Ordering::Acquire));
         let mut slots = self.slots.get();
         // A tentative claim's flagged `steal` also lands here (its distance reads past 2^31).
         if back.wrapping_sub(head.steal) >= slots.capacity() {
@@ -296,7 +308,7 @@ impl<T> Worker<T> {
         // writes slots.
         unsafe { slots.write(back, item) };
         // Release: publishes the slot (and any new buffer) to a thief's Acquire load of `back`.
-        self.inner.back.store(back.wrapping_add(1), Ordering::Release);
+        self.inner.ends.back.store(back.wrapping_add(1), Ordering::Release);
         back == head.real && !head.is_tentative()
     }
 
@@ -325,7 +337,7 @@ impl<T> Worker<T> {
         let first = self.back();
         // Acquire: as in `push`. One snapshot serves the whole batch: `steal` only grows, so an
         // old value can only make the room check below stricter.
-        let head = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let head = Head::unpack(self.inner.ends.head.load(Ordering::Acquire));
         let oldest = head.oldest();
         let was_empty = first == head.real && !head.is_tentative();
         let slots = self.slots.get();
@@ -383,7 +395,7 @@ impl<T> Worker<T> {
             // Relaxed: `real` only grows (a tentative claim aside), so a stale reading can only
             // make us try the fenced path on a deque that turns out empty. Skipped when the fence
             // is a compiler fence: then the check would cost more than it saves.
-            let early = Head::unpack(inner.head.load(Ordering::Relaxed));
+            let early = Head::unpack(inner.ends.head.load(Ordering::Relaxed));
             // Not on a tentative claim: its thief may give items back (`real` then moves down).
             if early.len_to(back) <= 0 && !early.is_tentative() {
                 return None;
@@ -395,7 +407,7 @@ impl<T> Worker<T> {
         // release sequence of the push's store, so Relaxed here would publish nothing; loom found
         // a thief reading a stale buffer that way). The fence below orders it before our `head`
         // load.
-        inner.back.store(index, Ordering::Release);
+        inner.ends.back.store(index, Ordering::Release);
         if light {
             // Compiler fence: every steal runs `asymmetric_fence::heavy`, a process-wide barrier
             // that makes this point act as a SeqCst fence (the light side of the pair; see
@@ -408,7 +420,7 @@ impl<T> Worker<T> {
             fence(Ordering::SeqCst);
         }
         // Relaxed: the fence above orders it; `pop_last`'s CAS validates the last-item case.
-        let head = Head::unpack(inner.head.load(Ordering::Relaxed));
+        let head = Head::unpack(inner.ends.head.load(Ordering::Relaxed));
         if head.len_to(index) <= 0 {
             return self.pop_last(head, index);
         }
@@ -447,7 +459,7 @@ impl<T> Worker<T> {
                     if first { Head::idle_at(index.wrapping_add(1)) } else { Head { real: index, ..head } };
                 // Relaxed: the two CASes on one word only decide who takes `index`; nothing is
                 // published (the owner wrote the slot; the thief reads only what it commits).
-                match self.inner.head.compare_exchange(
+                match self.inner.ends.head.compare_exchange(
                     head.pack(),
                     cut.pack(),
                     Ordering::Relaxed,
@@ -477,7 +489,7 @@ impl<T> Worker<T> {
             }
             // SeqCst: the CAS is the last-item arbitration of Lê et al.; success and failure are
             // ordered against thieves' claims on `head`.
-            match self.inner.head.compare_exchange(
+            match self.inner.ends.head.compare_exchange(
                 head.pack(),
                 head.after_owner_take().pack(),
                 Ordering::SeqCst,
@@ -490,7 +502,7 @@ impl<T> Worker<T> {
         };
         // Release: as for the decrement in `pop_back`, a thief that reads the restored `back` must
         // see the slots and buffer below it.
-        self.inner.back.store(index.wrapping_add(1), Ordering::Release);
+        self.inner.ends.back.store(index.wrapping_add(1), Ordering::Release);
         if won {
             // SAFETY: current buffer; our CAS claimed `index`; no thief copies it and we wrote
             // it ourselves.
@@ -508,7 +520,7 @@ impl<T> Worker<T> {
         // Relaxed: the owner claims items it wrote itself, so nothing needs publishing. Outside
         // this pop, `real` only grows and stays at most `back` (thieves claim below the `back` they
         // read), so the word's `real` lies between this reading's and `back`.
-        let head = Head::unpack(self.inner.head.load(Ordering::Relaxed));
+        let head = Head::unpack(self.inner.ends.head.load(Ordering::Relaxed));
         let len = head.len_to(back);
         if len <= 0 {
             return None;
@@ -519,7 +531,7 @@ impl<T> Worker<T> {
         }
         // Relaxed: as the load; being a read-modify-write, it extends the release sequence of a
         // thief's `finish_steal`, which the next Acquire load in `push` still synchronises with.
-        let old = Head::unpack(self.inner.head.fetch_add(Head::TAKE_ONE, Ordering::Relaxed));
+        let old = Head::unpack(self.inner.ends.head.fetch_add(Head::TAKE_ONE, Ordering::Relaxed));
         if !old.is_idle() || old.len_to(back) <= 0 {
             return self.settle_take(old, back);
         }
@@ -556,7 +568,7 @@ impl<T> Worker<T> {
                 break now;
             }
             // Relaxed: as the fetch-and-add; success or failure only tells who moved the word.
-            match self.inner.head.compare_exchange_weak(
+            match self.inner.ends.head.compare_exchange_weak(
                 now.pack(),
                 target.pack(),
                 Ordering::Relaxed,
@@ -580,7 +592,7 @@ impl<T> Worker<T> {
             }
             let next = head.after_owner_take();
             // Relaxed on both: as the fetch-and-add in `pop_front`.
-            match self.inner.head.compare_exchange_weak(
+            match self.inner.ends.head.compare_exchange_weak(
                 head.pack(),
                 next.pack(),
                 Ordering::Relaxed,
@@ -618,7 +630,7 @@ impl<T> Worker<T> {
     pub fn reserve(&self, additional: usize) {
         let back = self.back();
         // Acquire: as in `push`, slots below `steal` are free to reuse.
-        let oldest = Head::unpack(self.inner.head.load(Ordering::Acquire)).oldest();
+        let oldest = Head::unpack(self.inner.ends.head.load(Ordering::Acquire)).oldest();
         let in_use = back.wrapping_sub(oldest) as usize;
         let needed = in_use.saturating_add(additional);
         if needed > self.capacity() {
@@ -631,7 +643,7 @@ impl<T> Worker<T> {
     pub fn shrink_to_fit(&self) {
         let back = self.back();
         // Acquire: as in `push`.
-        let oldest = Head::unpack(self.inner.head.load(Ordering::Acquire)).oldest();
+        let oldest = Head::unpack(self.inner.ends.head.load(Ordering::Acquire)).oldest();
         let in_use = back.wrapping_sub(oldest);
         let target = in_use.max(1).next_power_of_two().max(self.inner.min_capacity);
         if target < self.slots.get().capacity() {
@@ -660,7 +672,7 @@ impl<T> Worker<T> {
         // SeqCst `buffer` load (a single claim's). That tells `retire` when `old` has no reader
         // left (DESIGN.md, "Reclamation").
         fence(Ordering::SeqCst);
-        let now = Head::unpack(self.inner.head.load(Ordering::Acquire));
+        let now = Head::unpack(self.inner.ends.head.load(Ordering::Acquire));
         self.buffer.set(new);
         // SAFETY: `new` is allocated and now current.
         self.slots.set(unsafe { (*new).slots() });
@@ -681,7 +693,7 @@ impl<T> Drop for Publish<'_, T> {
     fn drop(&mut self) {
         // Release: publishes every slot written below `back` (and any buffer `reserve` installed)
         // to a thief's Acquire load of `back`, as `push`'s store does for one.
-        self.worker.inner.back.store(self.back, Ordering::Release);
+        self.worker.inner.ends.back.store(self.back, Ordering::Release);
     }
 }
 
@@ -809,17 +821,17 @@ impl<T> Stealer<T> {
         let inner = &*self.inner;
         // Acquire: pairs with the Release of the previous thief's `finish_steal`, so our claim
         // comes after its copies in happens-before (its slots may be rewritten once we move on).
-        let head = Head::unpack(inner.head.load(Ordering::Acquire));
+        let head = Head::unpack(inner.ends.head.load(Ordering::Acquire));
         if !head.is_idle() {
             // Another thief is copying, or about to. Relaxed: only a hint between Empty and Retry.
-            let back = inner.back.load(Ordering::Relaxed);
+            let back = inner.ends.back.load(Ordering::Relaxed);
             return if head.held_to(back) > 0 { Steal::Retry } else { Steal::Empty };
         }
         // A LIFO batch of two or more looks at `back` again after its claim, and that second look
         // decides what it takes, so its first look, which only sizes the batch, needs no fence.
         // Acquire: as below.
         let mut len = if inner.flavor.is_lifo() && limit > 1 {
-            head.len_to(inner.back.load(Ordering::Acquire))
+            head.len_to(inner.ends.back.load(Ordering::Acquire))
         } else {
             0
         };
@@ -831,7 +843,7 @@ impl<T> Stealer<T> {
             inner.thief_fence();
             // Acquire: pairs with the Release store of `back` in `push`: the slots below it (and
             // the buffer they were written to) are visible to us.
-            len = head.len_to(inner.back.load(Ordering::Acquire));
+            len = head.len_to(inner.ends.back.load(Ordering::Acquire));
             if len <= 0 {
                 return Steal::Empty;
             }
@@ -890,7 +902,7 @@ impl<T> Stealer<T> {
         // sees the claim cuts it short with a CAS instead of taking an item inside it.
         inner.thief_fence();
         // Acquire: as the first load of `back`: it publishes the slots below it.
-        let back = inner.back.load(Ordering::Acquire);
+        let back = inner.ends.back.load(Ordering::Acquire);
         let below_back = (back.wrapping_sub(start) as i32).max(0) as u32;
         let committed = loop {
             let reach = claim.real.wrapping_sub(start).min(below_back);
@@ -898,7 +910,7 @@ impl<T> Stealer<T> {
             // Relaxed: it only settles, against the owner's cutting CAS on the same word, how far
             // the claim reaches; the slots were published by the Acquire load of `back`, and our
             // reads are handed back by `finish_steal`'s Release.
-            match inner.head.compare_exchange(
+            match inner.ends.head.compare_exchange(
                 claim.pack(),
                 committed.pack(),
                 Ordering::Relaxed,
@@ -950,12 +962,12 @@ mod tests {
     /// Sets `head` to `word` (single-threaded tests only).
     fn set_head(worker: &Worker<u32>, word: Head) {
         // Relaxed: single-threaded test.
-        worker.inner.head.store(word.pack(), Ordering::Relaxed);
+        worker.inner.ends.head.store(word.pack(), Ordering::Relaxed);
     }
 
     fn head(worker: &Worker<u32>) -> Head {
         // Relaxed: single-threaded test.
-        Head::unpack(worker.inner.head.load(Ordering::Relaxed))
+        Head::unpack(worker.inner.ends.head.load(Ordering::Relaxed))
     }
 
     /// FIFO pops across `u32::MAX` must not let `real`'s wrap carry into `steal`: a carried word
