@@ -33,8 +33,8 @@ const START_INDEX: u32 = u32::MAX - 1;
 const MAX_BATCH: usize = 32;
 
 /// The two indices, on one cache line: every steal reads both and writes `head`, every push reads
-/// `head` and writes `back`, so apart they cost each steal two line transfers each way where
-/// together they cost one (DESIGN.md, "Layout").
+/// `head` and writes `back`, so apart a stolen item costs owner and thief a miss on each line
+/// where together it costs them one each (DESIGN.md, "Layout").
 struct Ends {
     /// The packed front (see [`Head`]); thieves CAS it, the owner's FIFO pops add to it.
     head: AtomicU64,
