@@ -260,11 +260,15 @@ fn steals_of_a_loop_of_joins(threads: usize, interval: Duration) -> u64 {
 #[cfg_attr(miri, ignore = "a timing property, as above")]
 fn a_crowd_of_idle_workers_is_served_at_most_once_per_interval() {
     // Four workers, one busy: two or three are idle throughout, so with an hour's interval the
-    // busy worker publishes its first join and, at most, a join or two more while the relaxed
-    // idle count misses a worker passing between sleeping and searching (2 steals in 11 of 12
-    // runs, 1 in the other, on two cores).
+    // busy worker publishes its first join and, now and then, one more while the relaxed idle
+    // count misses a worker passing between sleeping and searching and reads a lone idle worker
+    // (served at once). On two cores: 1-2 steals in 12 runs of an idle machine; with two CPU
+    // hogs and four test threads 1-6 in 30 runs, up to 9 in earlier sessions, as preempted
+    // workers sit longer between the two states. Without the interval the loop is shared at
+    // every join on an idle machine (100 steals in 12 runs of 12; 6-49 under the hogs), so the
+    // bound still catches an interval that does not hold.
     let stolen = steals_of_a_loop_of_joins(4, Duration::from_secs(3600));
-    assert!(stolen <= 3, "{stolen} steals with an hour's interval");
+    assert!(stolen <= 12, "{stolen} steals with an hour's interval");
     // The same loop without the interval is shared far more often.
     let unlimited = steals_of_a_loop_of_joins(4, Duration::ZERO);
     assert!(unlimited > 2, "without an interval only {unlimited} steals");
