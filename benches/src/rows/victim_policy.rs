@@ -4,7 +4,7 @@
 //! The workloads are the scheduler rows' own ([`super::scheduler`]); the three pools take their
 //! samples in turn (the order rotated each time), so a change in the machine's load falls on all
 //! three alike, and each timed run follows a pause and an untimed run on the same pool, as the
-//! scheduler rows' samples do ([`scheduler::sample`]).
+//! scheduler rows' samples do (`scheduler::sample`).
 
 use std::cell::RefCell;
 use std::time::Duration;
