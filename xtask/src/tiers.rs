@@ -68,6 +68,12 @@ const MIRI_RUNS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Miri also interprets the deque and the injector on a 32-bit big-endian target without native
+/// 64-bit atomics, through the `portable-atomic` feature: the index packing, the byte order of
+/// the packed words and the 32-bit `usize` run there as a user on such a target would run them.
+const MIRI_FOREIGN_TARGET: &str = "powerpc-unknown-linux-gnu";
+const MIRI_FOREIGN_RUNS: &[&str] = &["filch-deque", "filch-injector"];
+
 /// Each primitive's `no_std` build: package and the features it is built with.
 const NO_STD_BUILDS: &[(&str, &str)] = &[
     ("filch-sync", ""),
@@ -255,20 +261,31 @@ fn shuttle(budget: Budget) -> Result<Outcome, String> {
     })
 }
 
+/// `cargo miri test -p package`, with the environment every Miri run takes.
+fn miri_test(budget: Budget, package: &str) -> Command {
+    let mut command = cargo(Toolchain::Nightly);
+    command
+        .env("FILCH_BUDGET", budget.name())
+        // The tests read clocks (timeouts, watchdogs); isolation would refuse them.
+        .env("MIRIFLAGS", "-Zmiri-disable-isolation")
+        .args(["miri", "test", "-p", package]);
+    command
+}
+
 fn miri(budget: Budget) -> Result<Outcome, String> {
     tools::ensure_nightly_components()?;
     let runs = MIRI_RUNS
         .iter()
         .map(|(package, tests)| {
-            let mut command = cargo(Toolchain::Nightly);
-            command
-                .env("FILCH_BUDGET", budget.name())
-                // The tests read clocks (timeouts, watchdogs); isolation would refuse them.
-                .env("MIRIFLAGS", "-Zmiri-disable-isolation")
-                .args(["miri", "test", "-p", package])
-                .args(*tests);
+            let mut command = miri_test(budget, package);
+            command.args(*tests);
             (package.to_string(), command)
         })
+        .chain(MIRI_FOREIGN_RUNS.iter().map(|package| {
+            let mut command = miri_test(budget, package);
+            command.args(["--features", "portable-atomic", "--target", MIRI_FOREIGN_TARGET]);
+            (format!("{package} on {MIRI_FOREIGN_TARGET}"), command)
+        }))
         .collect();
     judge_each(runs)
 }
