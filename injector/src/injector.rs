@@ -88,6 +88,18 @@ enum Miss {
     Retry,
 }
 
+/// Why one claim attempt took nothing.
+enum Lost {
+    /// The head CAS failed: another consumer claimed first. Holds the word the CAS read.
+    Race(usize),
+    /// Empty, or a race reported at once (the head between blocks, or moved under an `Empty`).
+    Miss(Miss),
+}
+
+/// How many lost head races `claim` retries, each from the word the failed CAS read and after a
+/// growing spin, before it reports `Retry` (DESIGN.md, "A lost race backs off on a stale word").
+const LOST_RACES_RETRIED: u32 = 16;
+
 impl Miss {
     fn into_steal<U>(self) -> Steal<U> {
         match self {
@@ -178,6 +190,7 @@ impl<T> Injector<T> {
 
     /// Claims between 1 and `limit` slots at the head, all in one block, as a run that takes and
     /// releases them.
+    #[inline]
     fn claim_run(&self, limit: usize) -> Result<StolenRun<'_, T>, Miss> {
         let claim = self.claim(limit)?;
         // SAFETY: our claim moved the head over exactly `claim.start..claim.end` of `claim.block`.
@@ -186,11 +199,42 @@ impl<T> Injector<T> {
 
     /// Claims between 1 and `limit` slots at the head, all in one block. The caller takes every
     /// claimed slot (`Block::take`) and then releases them (`Block::release_run`).
+    ///
+    /// A lost head race is retried, up to `LOST_RACES_RETRIED` times, from the word the failed CAS
+    /// read and after a spin that doubles each time: while another consumer keeps claiming, that
+    /// word is stale when the spin ends, so the retry fails again and this consumer stays off the
+    /// head's line. Contending consumers then take turns in long runs instead of alternating item
+    /// by item, and the head's and the slots' cache lines move once per turn, not once per item
+    /// (DESIGN.md, "A lost race backs off on a stale word").
     #[inline]
     fn claim(&self, limit: usize) -> Result<Claim<T>, Miss> {
         // Acquire: pairs with the Release store of the word in `advance_head`, so the block we
-        // load below is this lap's.
-        let word = self.head.index.load(Ordering::Acquire);
+        // load in `claim_from` is this lap's or a later one.
+        let mut word = self.head.index.load(Ordering::Acquire);
+        let backoff = Backoff::new();
+        let mut lost = 0;
+        loop {
+            match self.claim_from(word, limit) {
+                Ok(claim) => return Ok(claim),
+                Err(Lost::Race(current)) if lost < LOST_RACES_RETRIED => {
+                    lost += 1;
+                    // Under loom a spin is a yield, after which loom never returns a value this
+                    // thread saw before it, so it would hide a stale `block` load below. The
+                    // retries are bounded, so the model needs no yield here to end.
+                    if !cfg!(loom) {
+                        backoff.spin();
+                    }
+                    word = current;
+                }
+                Err(Lost::Race(_)) => return Err(Miss::Retry),
+                Err(Lost::Miss(miss)) => return Err(miss),
+            }
+        }
+    }
+
+    /// One claim attempt from `word`, a value of the head word read with Acquire.
+    #[inline]
+    fn claim_from(&self, word: usize, limit: usize) -> Result<Claim<T>, Lost> {
         let head = word >> HEAD_SHIFT;
         let offset = head % LAP;
         if offset == BLOCK_CAP {
@@ -198,9 +242,11 @@ impl<T> Injector<T> {
             // a race lost to it, reported rather than waited out (after a pause, so a crowd of
             // consumers does not hammer the line the mover is about to write).
             Backoff::new().snooze();
-            return Err(Miss::Retry);
+            return Err(Lost::Miss(Miss::Retry));
         }
-        // Acquire: pairs with the Release store of the block in `advance_head`.
+        // Acquire: pairs with the Release store of the block in `advance_head`. If the head has
+        // moved on since `word`, this may be a later block than `word`'s; then the CAS below
+        // fails, so a mismatched pair is never used.
         let block = self.head.block.load(Ordering::Acquire);
         let mut has_next = word & HAS_NEXT;
         let available = if has_next != 0 {
@@ -219,11 +265,11 @@ impl<T> Injector<T> {
                 if tail_offset <= offset {
                     // Empty only if `block` was still the head block when we read the tail: the
                     // head word did not move (DESIGN.md, "The consumer's view of the tail").
-                    return Err(if self.head.index.load(Ordering::Relaxed) == word {
+                    return Err(Lost::Miss(if self.head.index.load(Ordering::Relaxed) == word {
                         Miss::Empty
                     } else {
                         Miss::Retry
-                    });
+                    }));
                 }
                 tail_offset - offset
             } else {
@@ -234,19 +280,20 @@ impl<T> Injector<T> {
         };
         let count = limit.min(available);
         let new_word = ((head + count) << HEAD_SHIFT) | has_next;
-        // SeqCst: part of the total order with the producers' claims (see above); Relaxed on
-        // failure: a lost race is reported as Retry (strong CAS: no spurious Retry).
-        match self.head.index.compare_exchange(word, new_word, Ordering::SeqCst, Ordering::Relaxed) {
+        // SeqCst: part of the total order with the producers' claims (see above); Acquire on
+        // failure: the word read then starts the next attempt, as the Acquire load in `claim`
+        // does (strong CAS: no spurious failure).
+        match self.head.index.compare_exchange(word, new_word, Ordering::SeqCst, Ordering::Acquire) {
             Ok(_) => {
-                // SAFETY: as in `reserve`: the head word did not move between our loads and the
-                // claim, so `block` is this lap's block, and our claimed slots keep it alive.
+                // SAFETY: the head word did not move between our loads and the claim (positions
+                // only grow), so `block` is this lap's block, and our claimed slots keep it alive.
                 let block = unsafe { NonNull::new_unchecked(block) };
                 if offset + count == BLOCK_CAP {
                     self.advance_head(block, head + count);
                 }
                 Ok(Claim { block, start: offset, end: offset + count })
             }
-            Err(_) => Err(Miss::Retry),
+            Err(current) => Err(Lost::Race(current)),
         }
     }
 
@@ -268,7 +315,9 @@ impl<T> Injector<T> {
 
     /// Takes the item at the front.
     ///
-    /// `Retry` means another consumer won the race for it; the queue may hold more.
+    /// `Retry` means other consumers kept winning the race for it; the queue may hold more. A lost
+    /// race is first retried after a short spin, up to 16 times, so that contending consumers
+    /// take turns in runs instead of trading the head's cache line on every item.
     ///
     /// ```
     /// use filch_injector::{Injector, Steal};

@@ -248,3 +248,25 @@ fn a_batch_steal_racing_an_overshooting_push_stays_in_its_block() {
         assert_eq!(taken, [0, 1, 2]);
     });
 }
+
+#[test]
+fn a_lost_race_retried_across_a_block_boundary_claims_in_the_new_block() {
+    loom::model(|| {
+        let injector = Arc::new(Injector::new());
+        // Items 0 and 1 fill the first block; item 2 opens the second one.
+        injector.push_batch([0, 1, 2]);
+        assert_eq!(injector.steal().success(), Some(0));
+        // This steal may lose the race for item 1 to the one below, whose claim takes the first
+        // block's last slot and moves the head; its retry then starts from the word that move
+        // stored, and must find the second block with it.
+        let loser = {
+            let injector = Arc::clone(&injector);
+            thread::spawn(move || injector.steal().success())
+        };
+        let winner = injector.steal().success();
+        let mut taken: Vec<i32> = winner.into_iter().chain(loser.join().unwrap()).collect();
+        taken.extend(drain(&injector));
+        taken.sort_unstable();
+        assert_eq!(taken, [1, 2]);
+    });
+}

@@ -10,13 +10,16 @@ use std::time::{Duration, Instant};
 
 use crate::{Comparison, Config};
 
-/// Every injector row: MPMC at each producer/consumer split the thread counts allow, then batch
-/// steals into a local deque.
+/// Every injector row: MPMC at each producer/consumer split the thread counts allow, consumers
+/// alone draining a pre-filled queue, then batch steals into a local deque.
 pub fn rows(config: &Config) -> Vec<Comparison> {
     let items: u64 = if config.quick { 200_000 } else { 2_000_000 };
     let mut splits: Vec<usize> = config.thread_counts().into_iter().map(|n| (n / 2).max(1)).collect();
     splits.dedup();
     let mut rows: Vec<Comparison> = splits.into_iter().map(|side| mpmc(config, side, items)).collect();
+    if config.threads >= 2 {
+        rows.push(single_steal_drain(config, config.threads, items));
+    }
     for consumers in [1, config.threads.max(1)] {
         rows.push(batch_steal_and_pop(config, consumers, items));
         if config.threads <= 1 {
@@ -149,13 +152,60 @@ fn mpmc(config: &Config, side: usize, items: u64) -> Comparison {
     )
 }
 
+/// `consumers` threads take single items from a pre-filled queue until it is empty, with no
+/// producer running: what contending consumers cost each other, on the head and the slots' lines.
+fn single_steal_drain(config: &Config, consumers: usize, items: u64) -> Comparison {
+    let mut filch = || {
+        let injector = filch_injector::Injector::new();
+        injector.push_batch(0..items);
+        drain_on(consumers, || count_until_none(|| filch_pop(&injector)))
+    };
+    let mut seg_queue = || {
+        let queue = crossbeam_queue::SegQueue::new();
+        (0..items).for_each(|i| queue.push(i));
+        drain_on(consumers, || count_until_none(|| queue.pop()))
+    };
+    let mut crossbeam = || {
+        let injector = crossbeam_deque::Injector::new();
+        (0..items).for_each(|i| injector.push(i));
+        drain_on(consumers, || count_until_none(|| crossbeam_pop(&injector)))
+    };
+    let mut concurrent = || {
+        let queue = concurrent_queue::ConcurrentQueue::unbounded();
+        (0..items).for_each(|i| queue.push(i).expect("unbounded and open"));
+        drain_on(consumers, || count_until_none(|| queue.pop().ok()))
+    };
+    Comparison::in_turns(
+        format!("injector drain by {consumers} consumers, single steals, per item"),
+        consumers,
+        config.samples(),
+        items,
+        &mut filch,
+        vec![
+            ("crossbeam-queue SegQueue", &mut seg_queue),
+            ("crossbeam-deque Injector", &mut crossbeam),
+            ("concurrent-queue", &mut concurrent),
+        ],
+    )
+}
+
+/// Calls `pop` until it returns `None`; how many items it returned.
+fn count_until_none(pop: impl Fn() -> Option<u64>) -> u64 {
+    let mut taken = 0;
+    while let Some(item) = pop() {
+        black_box(item);
+        taken += 1;
+    }
+    taken
+}
+
 /// `consumers` threads drain a pre-filled injector with `steal_batch_and_pop` into their own
 /// FIFO deque, then pop that deque dry, until every item is taken; time per item.
 fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Comparison {
     let mut filch = || {
         let injector = filch_injector::Injector::new();
         injector.push_batch(0..items);
-        drain_with_batches(consumers, || {
+        drain_on(consumers, || {
             let local = filch_deque::Worker::new_fifo();
             let mut taken = 0;
             loop {
@@ -178,7 +228,7 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
     let mut crossbeam = || {
         let injector = crossbeam_deque::Injector::new();
         (0..items).for_each(|i| injector.push(i));
-        drain_with_batches(consumers, || {
+        drain_on(consumers, || {
             let local = crossbeam_deque::Worker::new_fifo();
             let mut taken = 0;
             loop {
@@ -209,7 +259,7 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
 
 /// Runs `drain` on `consumers` threads from one barrier; the time from the first start to the
 /// last return.
-fn drain_with_batches(consumers: usize, drain: impl Fn() -> u64 + Sync) -> Duration {
+fn drain_on(consumers: usize, drain: impl Fn() -> u64 + Sync) -> Duration {
     let start = Barrier::new(consumers);
     thread::scope(|scope| {
         let spans: Vec<_> = (0..consumers).map(|_| scope.spawn(|| timed(&start, &drain))).collect();
