@@ -231,26 +231,36 @@ impl Comparison {
 /// (`benches/RESULTS.md`, "Samples in turns"). On a contended row the fastest sample may be a
 /// lucky schedule instead.
 pub fn markdown_table(comparisons: &[Comparison]) -> String {
-    let mut table = String::from(
-        "| workload | threads | filch ns/op (min..max) | peer | peer ns/op (min..max) | filch / peer | \
-         fastest / fastest |\n|---|---|---|---|---|---|---|\n",
-    );
+    let mut table = String::from(MARKDOWN_TABLE_HEAD);
     for row in comparisons {
-        for (peer, stats) in &row.peers {
-            let _ = writeln!(
-                table,
-                "| {} | {} | {} | {} | {} | {:.2} | {:.2} |",
-                markdown_text(&row.workload),
-                row.threads,
-                spread(&row.filch),
-                markdown_text(peer),
-                spread(stats),
-                row.filch.median_ns / stats.median_ns,
-                row.filch.min_ns / stats.min_ns,
-            );
-        }
+        table.push_str(&markdown_lines(row));
     }
     table
+}
+
+/// The head of [`markdown_table`]: its column names and the separator line.
+pub const MARKDOWN_TABLE_HEAD: &str =
+    "| workload | threads | filch ns/op (min..max) | peer | peer ns/op (min..max) | \
+                                       filch / peer | fastest / fastest |\n|---|---|---|---|---|---|---|\n";
+
+/// The lines of [`markdown_table`] for one comparison, one per peer: what `compare` prints as
+/// soon as the row is measured.
+pub fn markdown_lines(row: &Comparison) -> String {
+    let mut lines = String::new();
+    for (peer, stats) in &row.peers {
+        let _ = writeln!(
+            lines,
+            "| {} | {} | {} | {} | {} | {:.2} | {:.2} |",
+            markdown_text(&row.workload),
+            row.threads,
+            spread(&row.filch),
+            markdown_text(peer),
+            spread(stats),
+            row.filch.median_ns / stats.median_ns,
+            row.filch.min_ns / stats.min_ns,
+        );
+    }
+    lines
 }
 
 /// `text` for a markdown table cell: `<`, `>` and `&` as entities (a renderer would take

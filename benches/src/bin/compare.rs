@@ -1,14 +1,15 @@
 //! Runs every workload on filch and its peers in one process and prints the ratios.
 //!
 //! `compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]`: prints the markdown table
-//! of every row (of the groups named by `--only`); with `--out`, also writes `DIR/report.md` (a
-//! summary of ratios first), `DIR/results.csv` and the SVG plots. `cargo xtask bench` runs it with
+//! of every row (of the groups named by `--only`), each row as soon as it is measured, so a run
+//! stopped early keeps what it measured; with `--out`, also writes `DIR/report.md` (a summary of
+//! ratios first), `DIR/results.csv` and the SVG plots. `cargo xtask bench` runs it with
 //! `--out target/filch-report` and sets `FILCH_REPORT_COMMAND` to the command it was given, so the
 //! report names that command. `--help` prints the usage and the groups; a bad argument prints what
 //! was wrong and the usage, and exits with status 2.
 
 use filch_benches::report::{self, Moment, Run};
-use filch_benches::{markdown_table, rows, Config, USAGE};
+use filch_benches::{markdown_lines, rows, Config, MARKDOWN_TABLE_HEAD, USAGE};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -28,12 +29,19 @@ fn main() {
         std::process::exit(2);
     });
     let started = Moment::now();
-    let comparisons = rows::all(&config);
+    let mut comparisons = Vec::new();
+    rows::all(&config, &mut |row| {
+        if comparisons.is_empty() {
+            print!("{MARKDOWN_TABLE_HEAD}");
+        }
+        // Standard output is line-buffered, so the row reaches a terminal or file now.
+        print!("{}", markdown_lines(&row));
+        comparisons.push(row);
+    });
     if comparisons.is_empty() {
         println!("compare: no rows yet (threads = {}, quick = {})", config.threads, config.quick);
         return;
     }
-    print!("{}", markdown_table(&comparisons));
     let Some(dir) = out else { return };
     let invoked = args.join(" ");
     let run = match std::env::var("FILCH_REPORT_COMMAND") {

@@ -8,23 +8,20 @@ use super::contended::lifo_sample;
 use crate::{Comparison, Config};
 
 /// Every deque row.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let pairs: u64 = if config.quick { 1_000_000 } else { 10_000_000 };
     let burst: usize = if config.quick { 100_000 } else { 1_000_000 };
     let steal_rounds: u64 = if config.quick { 200 } else { 2_000 };
-    let mut rows = vec![
-        push_pop_lifo(config, pairs),
-        push_pop_fifo(config, pairs),
-        push_pop_fence_free(config, pairs),
-        lifo_steals(config, steal_rounds, true),
-        lifo_steals(config, steal_rounds, false),
-        grow_shrink_burst(config, burst),
-    ];
+    emit(push_pop_lifo(config, pairs));
+    emit(push_pop_fifo(config, pairs));
+    emit(push_pop_fence_free(config, pairs));
+    emit(lifo_steals(config, steal_rounds, true));
+    emit(lifo_steals(config, steal_rounds, false));
+    emit(grow_shrink_burst(config, burst));
     for thieves in config.thread_counts().into_iter().filter(|&n| n >= 2).map(|n| n - 1) {
-        rows.push(owner_and_thieves(config, thieves, burst, false));
-        rows.push(owner_and_thieves(config, thieves, burst, true));
+        emit(owner_and_thieves(config, thieves, burst, false));
+        emit(owner_and_thieves(config, thieves, burst, true));
     }
-    rows
 }
 
 /// One sample: the time of `pairs` calls of `pair(i)`, each one push and one pop on a deque

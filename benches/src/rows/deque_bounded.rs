@@ -13,18 +13,15 @@ use crate::{Comparison, Config};
 const CAPACITY: usize = 256;
 
 /// Every bounded-deque row.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let pairs: u64 = if config.quick { 1_000_000 } else { 10_000_000 };
     let items: usize = if config.quick { 100_000 } else { 1_000_000 };
-    let mut rows = vec![
-        push_pop(config, pairs, true),
-        push_pop(config, pairs, false),
-        batch_steal(config, if config.quick { 2_000 } else { 20_000 }),
-    ];
+    emit(push_pop(config, pairs, true));
+    emit(push_pop(config, pairs, false));
+    emit(batch_steal(config, if config.quick { 2_000 } else { 20_000 }));
     for thieves in config.thread_counts().into_iter().filter(|&n| n >= 2).map(|n| n - 1) {
-        rows.push(owner_and_thieves(config, thieves, items));
+        emit(owner_and_thieves(config, thieves, items));
     }
-    rows
 }
 
 /// Pushes a few items into `deque` (so pops never hit the empty path); then each call is one

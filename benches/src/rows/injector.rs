@@ -12,21 +12,22 @@ use crate::{Comparison, Config};
 
 /// Every injector row: MPMC at each producer/consumer split the thread counts allow, consumers
 /// alone draining a pre-filled queue, then batch steals into a local deque.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let items: u64 = if config.quick { 200_000 } else { 2_000_000 };
     let mut splits: Vec<usize> = config.thread_counts().into_iter().map(|n| (n / 2).max(1)).collect();
     splits.dedup();
-    let mut rows: Vec<Comparison> = splits.into_iter().map(|side| mpmc(config, side, items)).collect();
+    for side in splits {
+        emit(mpmc(config, side, items));
+    }
     if config.threads >= 2 {
-        rows.push(single_steal_drain(config, config.threads, items));
+        emit(single_steal_drain(config, config.threads, items));
     }
     for consumers in [1, config.threads.max(1)] {
-        rows.push(batch_steal_and_pop(config, consumers, items));
+        emit(batch_steal_and_pop(config, consumers, items));
         if config.threads <= 1 {
             break;
         }
     }
-    rows
 }
 
 /// `producers` threads push `items` in total while `producers` threads pop until all are taken;

@@ -1,4 +1,5 @@
-//! The rows of `compare`, one module per primitive; each returns its comparisons.
+//! The rows of `compare`, one module per primitive; each hands its comparisons, one at a time as
+//! it measures them, to the caller's `emit`.
 
 use crate::{Comparison, Config};
 
@@ -11,8 +12,9 @@ pub mod scheduler;
 pub mod sleep;
 pub mod victim_policy;
 
-/// A row group's function: every row of the group.
-pub type Rows = fn(&Config) -> Vec<Comparison>;
+/// A row group's function: measures every row of the group and hands each to `emit` as soon as
+/// it is measured (so `compare` can print a row before the group ends).
+pub type Rows = fn(&Config, emit: &mut dyn FnMut(Comparison));
 
 /// The row groups in report order: the names `compare --only` takes, each with its rows.
 pub const GROUPS: [(&str, Rows); 7] = [
@@ -30,7 +32,9 @@ pub fn group_names() -> Vec<&'static str> {
     GROUPS.iter().map(|&(name, _)| name).collect()
 }
 
-/// Every row of the groups `config` runs, in report order.
-pub fn all(config: &Config) -> Vec<Comparison> {
-    GROUPS.iter().filter(|(name, _)| config.runs(name)).flat_map(|(_, rows)| rows(config)).collect()
+/// Every row of the groups `config` runs, in report order, each handed to `emit` when measured.
+pub fn all(config: &Config, emit: &mut dyn FnMut(Comparison)) {
+    for (_, rows) in GROUPS.iter().filter(|(name, _)| config.runs(name)) {
+        rows(config, emit);
+    }
 }

@@ -46,9 +46,9 @@ const MAX_STALLED_ROUNDS: usize = 10;
 const QUANTILES: [f64; 2] = [0.50, 0.99];
 
 /// Every priority row.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let rounds = if config.quick { 500 } else { 1_000 };
-    start_latency(config, config.threads, rounds)
+    start_latency(config, config.threads, rounds).into_iter().for_each(emit);
 }
 
 /// One row per quantile of [`QUANTILES`], each over several samples of `rounds` rounds: the

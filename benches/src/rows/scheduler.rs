@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::{Comparison, Config};
 
 /// Every scheduler row.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let fib_n = fib_n(config);
     let large_nodes = large_tree_nodes(config);
     let sort_len = if config.quick { 1_000_000 } else { 10_000_000 };
@@ -22,45 +22,40 @@ pub fn rows(config: &Config) -> Vec<Comparison> {
     let small = tree_values(1023);
     let large = tree_values(large_nodes);
     let unsorted = random_u32s(sort_len);
-    let mut rows = Vec::new();
     for threads in config.thread_counts() {
         let peers = Peers::new(threads);
-        rows.push(
+        emit(
             peers.compare(config, format!("fib({fib_n}), join per call"), fib_calls(fib_n), |s| s.fib(fib_n)),
         );
-        rows.push(peers.compare(config, "tree sum, 1023 nodes".into(), 1023, |s| s.tree_sum(&small)));
-        rows.push(peers.compare(
-            config,
-            "tree sum, 1023 nodes, filch install_in_place each".into(),
-            1023,
-            |s| s.tree_sum_in_place(&small),
-        ));
-        rows.push(peers.compare(
+        emit(peers.compare(config, "tree sum, 1023 nodes".into(), 1023, |s| s.tree_sum(&small)));
+        emit(peers.compare(config, "tree sum, 1023 nodes, filch install_in_place each".into(), 1023, |s| {
+            s.tree_sum_in_place(&small)
+        }));
+        emit(peers.compare(
             config,
             format!("tree sum, 1023 nodes, {SMALL_TREES_PER_CALL} trees per install"),
             1023 * SMALL_TREES_PER_CALL as u64,
             |s| s.tree_sums(&small, SMALL_TREES_PER_CALL),
         ));
-        rows.push(peers.compare(config, format!("tree sum, {large_nodes} nodes"), large_nodes as u64, |s| {
+        emit(peers.compare(config, format!("tree sum, {large_nodes} nodes"), large_nodes as u64, |s| {
             s.tree_sum(&large)
         }));
-        rows.push(peers.compare(config, format!("quicksort, {sort_len} u32"), sort_len as u64, |s| {
+        emit(peers.compare(config, format!("quicksort, {sort_len} u32"), sort_len as u64, |s| {
             s.quicksort(&unsorted)
         }));
-        rows.push(peers.compare(
+        emit(peers.compare(
             config,
             format!("nqueens({queens}), {solutions} solutions, join per column"),
             solutions,
             |s| s.nqueens(queens),
         ));
-        rows.push(peers.compare(
+        emit(peers.compare(
             config,
             format!("unbalanced tree, {uts_nodes} nodes, join per child"),
             uts_nodes,
             |s| s.uts(uts),
         ));
     }
-    rows
 }
 
 /// The `n` of the fib rows.

@@ -16,13 +16,12 @@ use crate::{measure_in_turns, Comparison, Config, Stats};
 const NO_SPIN: IdlePolicy = IdlePolicy { spin_rounds: 0, yield_rounds: 0, max_searching: None };
 
 /// Every sleep row.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let ops: u64 = if config.quick { 10_000_000 } else { 100_000_000 };
     let round_trips = if config.quick { 2_000 } else { 20_000 };
-    let mut rows = notify_with_nobody_sleepy(config, ops);
-    rows.extend(wake_up_latency(config, round_trips));
-    rows.push(idle_cpu(config, config.threads.max(2)));
-    rows
+    notify_with_nobody_sleepy(config, ops).into_iter().for_each(&mut *emit);
+    wake_up_latency(config, round_trips).into_iter().for_each(&mut *emit);
+    emit(idle_cpu(config, config.threads.max(2)));
 }
 
 /// `notify_one_after_seqcst` and `notify_one` with nobody sleepy, against one `SeqCst` load.

@@ -21,29 +21,25 @@ const RANDOM: &str = "filch (random)";
 const POLICIES: [VictimPolicy; 2] = [VictimPolicy::RoundRobin, VictimPolicy::LargestQueue];
 
 /// Every victim-policy row.
-pub fn rows(config: &Config) -> Vec<Comparison> {
+pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
     let fib_n = scheduler::fib_n(config);
     let large_nodes = scheduler::large_tree_nodes(config);
     let small = scheduler::tree_values(1023);
     let large = scheduler::tree_values(large_nodes);
-    let mut rows = Vec::new();
     for threads in config.thread_counts() {
         let pools = Pools::new(threads);
-        rows.extend(pools.compare(
+        pools.compare(
             config,
+            emit,
             &format!("fib({fib_n}), join per call"),
             scheduler::fib_calls(fib_n),
             |s| s.fib(fib_n),
-        ));
-        rows.extend(pools.compare(config, "tree sum, 1023 nodes", 1023, |s| s.tree_sum(&small)));
-        rows.extend(pools.compare(
-            config,
-            &format!("tree sum, {large_nodes} nodes"),
-            large_nodes as u64,
-            |s| s.tree_sum(&large),
-        ));
+        );
+        pools.compare(config, emit, "tree sum, 1023 nodes", 1023, |s| s.tree_sum(&small));
+        pools.compare(config, emit, &format!("tree sum, {large_nodes} nodes"), large_nodes as u64, |s| {
+            s.tree_sum(&large)
+        });
     }
-    rows
 }
 
 /// Filch pools of one thread count: the default policy first, then one per [`POLICIES`].
@@ -64,15 +60,17 @@ impl Pools {
         Self { threads, pools }
     }
 
-    /// Times `run` on every pool, each answer checked against the sequential one: one row per
-    /// policy of [`POLICIES`], named `workload, VictimPolicy::..`, against the default's figures.
+    /// Times `run` on every pool, each answer checked against the sequential one, and hands
+    /// `emit` one row per policy of [`POLICIES`], named `workload, VictimPolicy::..`, against the
+    /// default's figures.
     fn compare(
         &self,
         config: &Config,
+        emit: &mut dyn FnMut(Comparison),
         workload: &str,
         ops: u64,
         mut run: impl FnMut(&mut dyn Workload) -> u64,
-    ) -> Vec<Comparison> {
+    ) {
         let expected = run(&mut Sequential);
         let run = RefCell::new(run);
         let mut samples: Vec<_> =
@@ -90,7 +88,7 @@ impl Pools {
                 filch,
                 peers: vec![(RANDOM, random)],
             })
-            .collect()
+            .for_each(emit);
     }
 }
 
@@ -102,7 +100,8 @@ mod tests {
     fn each_policy_gets_a_row_against_the_default() {
         let config = Config { threads: 2, quick: true, only: Vec::new() };
         let pools = Pools::new(2);
-        let rows = pools.compare(&config, "fib(10)", scheduler::fib_calls(10), |s| s.fib(10));
+        let mut rows = Vec::new();
+        pools.compare(&config, &mut |row| rows.push(row), "fib(10)", scheduler::fib_calls(10), |s| s.fib(10));
         let names: Vec<&str> = rows.iter().map(|row| row.workload.as_str()).collect();
         assert_eq!(names, ["fib(10), VictimPolicy::RoundRobin", "fib(10), VictimPolicy::LargestQueue"]);
         assert!(rows.iter().all(|row| row.threads == 2 && row.peers.len() == 1 && row.peers[0].0 == RANDOM));
