@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use super::contended::lifo_sample;
+use super::tally::RowTally;
 use crate::{Comparison, Config};
 
 /// Every deque row.
@@ -226,27 +227,29 @@ fn grow_shrink_burst(config: &Config, items: usize) -> Comparison {
 /// deque of their own, which they drain (as a work-stealing scheduler's workers do). Time per
 /// item.
 fn owner_and_thieves(config: &Config, thieves: usize, items: usize, batches: bool) -> Comparison {
-    let mut filch = || {
-        if batches {
-            lifo_sample!(filch_deque, thieves, items, batches)
-        } else {
-            lifo_sample!(filch_deque, thieves, items, single)
-        }
-    };
-    let mut crossbeam = || {
-        if batches {
-            lifo_sample!(crossbeam_deque, thieves, items, batches)
-        } else {
-            lifo_sample!(crossbeam_deque, thieves, items, single)
-        }
-    };
+    let tally = RowTally::new(&["filch", "crossbeam-deque"]);
+    // One sample on `$krate`'s deque, with single or batch steals as the row says.
+    macro_rules! sample {
+        ($krate:ident) => {
+            if batches {
+                lifo_sample!($krate, thieves, items, batches)
+            } else {
+                lifo_sample!($krate, thieves, items, single)
+            }
+        };
+    }
+    let mut filch = || tally.time_of("filch", sample!(filch_deque));
+    let mut crossbeam = || tally.time_of("crossbeam-deque", sample!(crossbeam_deque));
     let steals = if batches { "batch steals" } else { "single steals" };
-    Comparison::in_turns(
-        format!("deque owner + {thieves} thieves (LIFO, {steals}), per item"),
-        thieves + 1,
-        config.samples(),
-        items as u64,
-        &mut filch,
-        vec![("crossbeam-deque", &mut crossbeam)],
+    tally.beside(
+        Comparison::in_turns(
+            format!("deque owner + {thieves} thieves (LIFO, {steals}), per item"),
+            thieves + 1,
+            config.samples(),
+            items as u64,
+            &mut filch,
+            vec![("crossbeam-deque", &mut crossbeam)],
+        ),
+        (items * config.samples()) as u64,
     )
 }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use filch_deque::bounded;
 
-use super::contended::{contended, lifo_sample, Family};
+use super::contended::{attempt, contended, lifo_sample, Family};
+use super::tally::{Attempt, RowTally};
 use crate::{Comparison, Config};
 
 /// Ring capacity for every bounded deque in these rows.
@@ -137,51 +138,61 @@ fn batch_steal(config: &Config, rounds: u64) -> Comparison {
 /// The owner pushes `items` (popping one per 16, and whenever the ring is full); `thieves`
 /// threads steal half-batches into their own deques until everything is taken. Time per item.
 fn owner_and_thieves(config: &Config, thieves: usize, items: usize) -> Comparison {
-    let mut filch = || {
-        let worker = bounded::Worker::new_lifo(CAPACITY);
-        let stealer = worker.stealer();
-        contended(
-            thieves,
-            items,
-            Family {
-                push: |i| worker.push(i).is_ok(),
-                pop: || worker.pop(),
-                thief: || {
-                    let (stealer, mine) = (stealer.clone(), bounded::Worker::new_lifo(CAPACITY));
-                    move || {
-                        let first = stealer.steal_batch_and_pop(&mine).success().map(black_box);
-                        first.map_or(0, |_| 1 + std::iter::from_fn(|| mine.pop().map(black_box)).count())
-                    }
+    let tally = RowTally::new(&["filch", "st3", "crossbeam-deque"]);
+    // One sample on the ring `$worker`, each thief stealing with `$attempt` from its clone
+    // `$stealer` of the ring's stealer into a ring `$mine` of its own, made by `$new`.
+    macro_rules! ring_sample {
+        ($worker:expr, $new:expr, |$stealer:ident, $mine:ident| $attempt:expr) => {{
+            let worker = $worker;
+            let stealer = worker.stealer();
+            contended(
+                thieves,
+                items,
+                Family {
+                    push: |i| worker.push(i).is_ok(),
+                    pop: || worker.pop(),
+                    thief: || {
+                        let ($stealer, $mine) = (stealer.clone(), $new);
+                        move || $attempt
+                    },
                 },
-            },
-        )
+            )
+        }};
+    }
+    let mut filch = || {
+        let new = || bounded::Worker::new_lifo(CAPACITY);
+        let sample = ring_sample!(new(), new(), |stealer, mine| {
+            attempt!(filch_deque, stealer.steal_batch_and_pop(&mine), |first| {
+                black_box(first);
+                1 + std::iter::from_fn(|| mine.pop().map(black_box)).count()
+            })
+        });
+        tally.time_of("filch", sample)
     };
     let mut st3 = || {
-        let worker = st3::lifo::Worker::new(CAPACITY);
-        let stealer = worker.stealer();
-        contended(
-            thieves,
-            items,
-            Family {
-                push: |i| worker.push(i).is_ok(),
-                pop: || worker.pop(),
-                thief: || {
-                    let (stealer, mine) = (stealer.clone(), st3::lifo::Worker::new(CAPACITY));
-                    move || {
-                        let first = stealer.steal_and_pop(&mine, |n| n - n / 2).ok().map(black_box);
-                        first.map_or(0, |_| 1 + std::iter::from_fn(|| mine.pop().map(black_box)).count())
-                    }
-                },
-            },
-        )
+        let new = || st3::lifo::Worker::new(CAPACITY);
+        let sample =
+            ring_sample!(new(), new(), |stealer, mine| match stealer.steal_and_pop(&mine, |n| n - n / 2) {
+                Ok(first) => {
+                    black_box(first);
+                    Attempt::Took(1 + std::iter::from_fn(|| mine.pop().map(black_box)).count())
+                }
+                Err(st3::StealError::Busy) => Attempt::Retry,
+                Err(st3::StealError::Empty) => Attempt::Empty,
+            });
+        tally.time_of("st3", sample)
     };
-    let mut crossbeam = || lifo_sample!(crossbeam_deque, thieves, items, batches);
-    Comparison::in_turns(
-        format!("bounded deque owner + {thieves} thieves (LIFO, batch steals), per item"),
-        thieves + 1,
-        config.samples(),
-        items as u64,
-        &mut filch,
-        vec![("st3", &mut st3), ("crossbeam-deque", &mut crossbeam)],
+    let mut crossbeam =
+        || tally.time_of("crossbeam-deque", lifo_sample!(crossbeam_deque, thieves, items, batches));
+    tally.beside(
+        Comparison::in_turns(
+            format!("bounded deque owner + {thieves} thieves (LIFO, batch steals), per item"),
+            thieves + 1,
+            config.samples(),
+            items as u64,
+            &mut filch,
+            vec![("st3", &mut st3), ("crossbeam-deque", &mut crossbeam)],
+        ),
+        (items * config.samples()) as u64,
     )
 }

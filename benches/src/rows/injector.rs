@@ -8,6 +8,8 @@ use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::contended::attempt;
+use super::tally::{Attempt, RowTally, Tally};
 use crate::{Comparison, Config};
 
 /// Every injector row: MPMC at each producer/consumer split the thread counts allow, consumers
@@ -31,14 +33,15 @@ pub fn rows(config: &Config, emit: &mut dyn FnMut(Comparison)) {
 }
 
 /// `producers` threads push `items` in total while `producers` threads pop until all are taken;
-/// the time from the first thread leaving the start barrier to the last one finishing.
+/// the time from the first thread leaving the start barrier to the last one finishing, and the
+/// consumers' attempts.
 fn run_mpmc<Q: Sync>(
     queue: &Q,
     side: usize,
     items: u64,
     push: impl Fn(&Q, u64) + Sync,
-    pop: impl Fn(&Q) -> Option<u64> + Sync,
-) -> Duration {
+    pop: impl Fn(&Q) -> Attempt<u64> + Sync,
+) -> (Duration, Tally) {
     let taken = AtomicU64::new(0);
     let start = Barrier::new(2 * side);
     let per_producer = items / side as u64;
@@ -51,13 +54,14 @@ fn run_mpmc<Q: Sync>(
                     for i in 0..per_producer {
                         push(queue, i);
                     }
+                    Tally::default()
                 })
             }));
             spans.push(scope.spawn(|| {
                 timed(&start, || {
-                    let mut mine = 0;
+                    let (mut mine, mut tally) = (0, Tally::default());
                     while taken.load(Ordering::Relaxed) < total {
-                        if let Some(item) = pop(queue) {
+                        if let Some(item) = tally.count(pop(queue)) {
                             black_box(item);
                             mine += 1;
                             if mine == 64 {
@@ -70,11 +74,19 @@ fn run_mpmc<Q: Sync>(
                         }
                     }
                     taken.fetch_add(mine, Ordering::Relaxed);
+                    tally
                 })
             }));
         }
-        whole_span(spans.into_iter().map(|span| span.join().unwrap()))
+        summed(whole_span(spans.into_iter().map(|span| span.join().unwrap())))
     })
+}
+
+/// The time of a run and its threads' tallies added up.
+fn summed((time, tallies): (Duration, Vec<Tally>)) -> (Duration, Tally) {
+    let mut sum = Tally::default();
+    tallies.into_iter().for_each(|tally| sum += tally);
+    (time, sum)
 }
 
 /// Waits at `start`, runs `body`, and returns when it began and ended. Each thread takes its own
@@ -86,184 +98,200 @@ fn timed<R>(start: &Barrier, body: impl FnOnce() -> R) -> (Instant, Instant, R) 
     (began, Instant::now(), result)
 }
 
-/// From the earliest start to the latest end of `spans`.
-fn whole_span<R>(spans: impl Iterator<Item = (Instant, Instant, R)>) -> Duration {
-    let (mut first, mut last) = (None::<Instant>, None::<Instant>);
+/// From the earliest start to the latest end of `spans`, and what each thread returned.
+fn whole_span<R>(spans: impl Iterator<Item = (Instant, Instant, R)>) -> (Duration, Vec<R>) {
+    let (mut first, mut last, mut results) = (None::<Instant>, None::<Instant>, Vec::new());
     for (began, ended, result) in spans {
-        black_box(result);
+        results.push(result);
         first = Some(first.map_or(began, |first| first.min(began)));
         last = Some(last.map_or(ended, |last| last.max(ended)));
     }
-    last.expect("filch-benches: no threads ran").duration_since(first.expect("filch-benches: no threads ran"))
+    let time = last
+        .expect("filch-benches: no threads ran")
+        .duration_since(first.expect("filch-benches: no threads ran"));
+    (time, results)
 }
 
-fn filch_pop(injector: &filch_injector::Injector<u64>) -> Option<u64> {
-    loop {
-        match injector.steal() {
-            filch_injector::Steal::Success(item) => return Some(item),
-            filch_injector::Steal::Retry => continue,
-            filch_injector::Steal::Empty => return None,
-        }
-    }
+fn filch_steal(injector: &filch_injector::Injector<u64>) -> Attempt<u64> {
+    attempt!(filch_injector, injector.steal(), |item| item)
 }
 
-fn crossbeam_pop(injector: &crossbeam_deque::Injector<u64>) -> Option<u64> {
-    loop {
-        match injector.steal() {
-            crossbeam_deque::Steal::Success(item) => return Some(item),
-            crossbeam_deque::Steal::Retry => continue,
-            crossbeam_deque::Steal::Empty => return None,
-        }
-    }
+fn crossbeam_steal(injector: &crossbeam_deque::Injector<u64>) -> Attempt<u64> {
+    attempt!(crossbeam_deque, injector.steal(), |item| item)
+}
+
+/// An answer with no retry in it: an item or nothing.
+fn some_or_empty(item: Option<u64>) -> Attempt<u64> {
+    item.map_or(Attempt::Empty, Attempt::Took)
 }
 
 fn mpmc(config: &Config, side: usize, items: u64) -> Comparison {
-    Comparison::in_turns(
-        format!("injector MPMC {side}p/{side}c, per item"),
-        2 * side,
-        config.samples(),
-        items,
-        &mut || run_mpmc(&filch_injector::Injector::new(), side, items, |q, i| q.push(i), filch_pop),
-        vec![
-            ("crossbeam-queue SegQueue", &mut || {
-                run_mpmc(&crossbeam_queue::SegQueue::new(), side, items, |q, i| q.push(i), |q| q.pop())
-            }),
-            ("crossbeam-deque Injector", &mut || {
-                run_mpmc(&crossbeam_deque::Injector::new(), side, items, |q, i| q.push(i), crossbeam_pop)
-            }),
-            ("concurrent-queue", &mut || {
-                run_mpmc(
-                    &concurrent_queue::ConcurrentQueue::unbounded(),
-                    side,
-                    items,
-                    |q, i| q.push(i).expect("unbounded and open"),
-                    |q| q.pop().ok(),
+    let tally = RowTally::new(&PEERS_AND_FILCH);
+    tally.beside(
+        Comparison::in_turns(
+            format!("injector MPMC {side}p/{side}c, per item"),
+            2 * side,
+            config.samples(),
+            items,
+            &mut || {
+                tally.time_of(
+                    "filch",
+                    run_mpmc(&filch_injector::Injector::new(), side, items, |q, i| q.push(i), filch_steal),
                 )
-            }),
-            ("Mutex<VecDeque>", &mut || {
-                run_mpmc(
-                    &Mutex::new(VecDeque::new()),
-                    side,
-                    items,
-                    |q, i| q.lock().unwrap().push_back(i),
-                    |q| q.lock().unwrap().pop_front(),
-                )
-            }),
-        ],
+            },
+            vec![
+                (SEG_QUEUE, &mut || {
+                    let queue = crossbeam_queue::SegQueue::new();
+                    tally.time_of(
+                        SEG_QUEUE,
+                        run_mpmc(&queue, side, items, |q, i| q.push(i), |q| some_or_empty(q.pop())),
+                    )
+                }),
+                (CROSSBEAM, &mut || {
+                    let injector = crossbeam_deque::Injector::new();
+                    tally.time_of(
+                        CROSSBEAM,
+                        run_mpmc(&injector, side, items, |q, i| q.push(i), crossbeam_steal),
+                    )
+                }),
+                (CONCURRENT_QUEUE, &mut || {
+                    let queue = concurrent_queue::ConcurrentQueue::unbounded();
+                    let push = |q: &concurrent_queue::ConcurrentQueue<u64>, i| {
+                        q.push(i).expect("unbounded and open")
+                    };
+                    tally.time_of(
+                        CONCURRENT_QUEUE,
+                        run_mpmc(&queue, side, items, push, |q| some_or_empty(q.pop().ok())),
+                    )
+                }),
+                ("Mutex<VecDeque>", &mut || {
+                    let queue = Mutex::new(VecDeque::new());
+                    let push = |q: &Mutex<VecDeque<u64>>, i| q.lock().unwrap().push_back(i);
+                    run_mpmc(&queue, side, items, push, |q| some_or_empty(q.lock().unwrap().pop_front())).0
+                }),
+            ],
+        ),
+        items * config.samples() as u64,
     )
 }
+
+/// The peers' names in the rows that tally attempts.
+const SEG_QUEUE: &str = "crossbeam-queue SegQueue";
+const CROSSBEAM: &str = "crossbeam-deque Injector";
+const CONCURRENT_QUEUE: &str = "concurrent-queue";
+/// Filch and the peers whose attempts the rows tally (a `Mutex<VecDeque>` neither retries nor
+/// contends on anything but its lock).
+const PEERS_AND_FILCH: [&str; 4] = ["filch", SEG_QUEUE, CROSSBEAM, CONCURRENT_QUEUE];
 
 /// `consumers` threads take single items from a pre-filled queue until it is empty, with no
 /// producer running: what contending consumers cost each other, on the head and the slots' lines.
 fn single_steal_drain(config: &Config, consumers: usize, items: u64) -> Comparison {
+    let tally = RowTally::new(&PEERS_AND_FILCH);
     let mut filch = || {
         let injector = filch_injector::Injector::new();
         injector.push_batch(0..items);
-        drain_on(consumers, || count_until_none(|| filch_pop(&injector)))
+        tally.time_of("filch", drain_on(consumers, || until_empty(|| filch_steal(&injector))))
     };
     let mut seg_queue = || {
         let queue = crossbeam_queue::SegQueue::new();
         (0..items).for_each(|i| queue.push(i));
-        drain_on(consumers, || count_until_none(|| queue.pop()))
+        tally.time_of(SEG_QUEUE, drain_on(consumers, || until_empty(|| some_or_empty(queue.pop()))))
     };
     let mut crossbeam = || {
         let injector = crossbeam_deque::Injector::new();
         (0..items).for_each(|i| injector.push(i));
-        drain_on(consumers, || count_until_none(|| crossbeam_pop(&injector)))
+        tally.time_of(CROSSBEAM, drain_on(consumers, || until_empty(|| crossbeam_steal(&injector))))
     };
     let mut concurrent = || {
         let queue = concurrent_queue::ConcurrentQueue::unbounded();
         (0..items).for_each(|i| queue.push(i).expect("unbounded and open"));
-        drain_on(consumers, || count_until_none(|| queue.pop().ok()))
+        tally.time_of(
+            CONCURRENT_QUEUE,
+            drain_on(consumers, || until_empty(|| some_or_empty(queue.pop().ok()))),
+        )
     };
-    Comparison::in_turns(
-        format!("injector drain by {consumers} consumers, single steals, per item"),
-        consumers,
-        config.samples(),
-        items,
-        &mut filch,
-        vec![
-            ("crossbeam-queue SegQueue", &mut seg_queue),
-            ("crossbeam-deque Injector", &mut crossbeam),
-            ("concurrent-queue", &mut concurrent),
-        ],
+    tally.beside(
+        Comparison::in_turns(
+            format!("injector drain by {consumers} consumers, single steals, per item"),
+            consumers,
+            config.samples(),
+            items,
+            &mut filch,
+            vec![
+                (SEG_QUEUE, &mut seg_queue),
+                (CROSSBEAM, &mut crossbeam),
+                (CONCURRENT_QUEUE, &mut concurrent),
+            ],
+        ),
+        items * config.samples() as u64,
     )
 }
 
-/// Calls `pop` until it returns `None`; how many items it returned.
-fn count_until_none(pop: impl Fn() -> Option<u64>) -> u64 {
-    let mut taken = 0;
-    while let Some(item) = pop() {
-        black_box(item);
-        taken += 1;
+/// Makes attempts until one finds the queue empty; what they came to.
+fn until_empty(take: impl Fn() -> Attempt<u64>) -> Tally {
+    let mut tally = Tally::default();
+    loop {
+        let attempt = take();
+        let empty = matches!(attempt, Attempt::Empty);
+        black_box(tally.count(attempt));
+        if empty {
+            return tally;
+        }
     }
-    taken
 }
 
 /// `consumers` threads drain a pre-filled injector with `steal_batch_and_pop` into their own
 /// FIFO deque, then pop that deque dry, until every item is taken; time per item.
 fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Comparison {
+    let tally = RowTally::new(&["filch", CROSSBEAM]);
+    // Drains `$injector` by `$krate`'s batch steals into a FIFO deque per consumer (`$deque`'s).
+    macro_rules! batch_drain {
+        ($krate:ident, $deque:ident, $injector:expr) => {
+            drain_on(consumers, || {
+                let local = $deque::Worker::new_fifo();
+                until_empty(|| {
+                    attempt!($krate, $injector.steal_batch_and_pop(&local), |first| drained(first, || local
+                        .pop()))
+                })
+            })
+        };
+    }
     let mut filch = || {
         let injector = filch_injector::Injector::new();
         injector.push_batch(0..items);
-        drain_on(consumers, || {
-            let local = filch_deque::Worker::new_fifo();
-            let mut taken = 0;
-            loop {
-                let batch = injector.steal_batch_and_pop(&local);
-                match batch {
-                    filch_injector::Steal::Success(item) => {
-                        black_box(item);
-                        taken += 1;
-                        while let Some(item) = local.pop() {
-                            black_box(item);
-                            taken += 1;
-                        }
-                    }
-                    filch_injector::Steal::Retry => {}
-                    filch_injector::Steal::Empty => return taken,
-                }
-            }
-        })
+        tally.time_of("filch", batch_drain!(filch_injector, filch_deque, injector))
     };
     let mut crossbeam = || {
         let injector = crossbeam_deque::Injector::new();
         (0..items).for_each(|i| injector.push(i));
-        drain_on(consumers, || {
-            let local = crossbeam_deque::Worker::new_fifo();
-            let mut taken = 0;
-            loop {
-                match injector.steal_batch_and_pop(&local) {
-                    crossbeam_deque::Steal::Success(item) => {
-                        black_box(item);
-                        taken += 1;
-                        while let Some(item) = local.pop() {
-                            black_box(item);
-                            taken += 1;
-                        }
-                    }
-                    crossbeam_deque::Steal::Retry => {}
-                    crossbeam_deque::Steal::Empty => return taken,
-                }
-            }
-        })
+        tally.time_of(CROSSBEAM, batch_drain!(crossbeam_deque, crossbeam_deque, injector))
     };
-    Comparison::in_turns(
-        format!("injector steal_batch_and_pop into a FIFO deque, {consumers} consumer(s), per item"),
-        consumers,
-        config.samples(),
-        items,
-        &mut filch,
-        vec![("crossbeam-deque Injector", &mut crossbeam)],
+    tally.beside(
+        Comparison::in_turns(
+            format!("injector steal_batch_and_pop into a FIFO deque, {consumers} consumer(s), per item"),
+            consumers,
+            config.samples(),
+            items,
+            &mut filch,
+            vec![(CROSSBEAM, &mut crossbeam)],
+        ),
+        items * config.samples() as u64,
     )
 }
 
+/// How many items a batch steal took: the one it returned, then what it put into the caller's
+/// deque, popped here with `pop`.
+fn drained(first: u64, pop: impl FnMut() -> Option<u64>) -> u64 {
+    black_box(first);
+    1 + std::iter::from_fn(pop).map(black_box).count() as u64
+}
+
 /// Runs `drain` on `consumers` threads from one barrier; the time from the first start to the
-/// last return.
-fn drain_on(consumers: usize, drain: impl Fn() -> u64 + Sync) -> Duration {
+/// last return, and their tallies added up.
+fn drain_on(consumers: usize, drain: impl Fn() -> Tally + Sync) -> (Duration, Tally) {
     let start = Barrier::new(consumers);
     thread::scope(|scope| {
         let spans: Vec<_> = (0..consumers).map(|_| scope.spawn(|| timed(&start, &drain))).collect();
-        whole_span(spans.into_iter().map(|span| span.join().unwrap()))
+        summed(whole_span(spans.into_iter().map(|span| span.join().unwrap())))
     })
 }

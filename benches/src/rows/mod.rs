@@ -10,6 +10,7 @@ pub mod injector;
 pub mod priority;
 pub mod scheduler;
 pub mod sleep;
+mod tally;
 pub mod victim_policy;
 
 /// A row group's function: measures every row of the group and hands each to `emit` as soon as
