@@ -5,9 +5,9 @@
 //! stopped early keeps what it measured; with `--out`, also writes `DIR/report.md` (a summary of
 //! ratios first), `DIR/results.csv` and the SVG plots. The contended deque and injector rows also
 //! print a `tally:` line on standard error: per item, how many steal attempts each
-//! implementation's takers made, and how many of those were told to retry or found nothing. `cargo xtask bench` runs it with
-//! `--out target/filch-report` and sets `FILCH_REPORT_COMMAND` to the command it was given, so the
-//! report names that command. `--help` prints the usage and the groups; a bad argument prints what
+//! implementation's takers made, and how many of those were told to retry or found nothing.
+//! `cargo xtask bench` runs it with `--out target/filch-report` and sets `FILCH_REPORT_COMMAND`
+//! to the command it was given, so the report names that command. `--help` prints the usage and the groups; a bad argument prints what
 //! was wrong and the usage, and exits with status 2.
 
 use filch_benches::report::{self, Moment, Run};
