@@ -98,7 +98,7 @@ enum Lost {
 
 /// How many lost head races `claim` retries, each from the word the failed CAS read and after a
 /// growing spin, before it reports `Retry` (DESIGN.md, "A lost race backs off on a stale word").
-const LOST_RACES_RETRIED: u32 = 16;
+const LOST_RACES_RETRIED: u32 = 256;
 
 impl Miss {
     fn into_steal<U>(self) -> Steal<U> {
@@ -316,7 +316,7 @@ impl<T> Injector<T> {
     /// Takes the item at the front.
     ///
     /// `Retry` means other consumers kept winning the race for it; the queue may hold more. A lost
-    /// race is first retried after a short spin, up to 16 times, so that contending consumers
+    /// race is first retried after a short spin, up to 256 times, so that contending consumers
     /// take turns in runs instead of trading the head's cache line on every item.
     ///
     /// ```
