@@ -249,9 +249,9 @@ fn batch_steal_and_pop(config: &Config, consumers: usize, items: u64) -> Compari
         ($krate:ident, $deque:ident, $injector:expr) => {
             drain_on(consumers, || {
                 let local = $deque::Worker::new_fifo();
+                let pop_local = || local.pop();
                 until_empty(|| {
-                    attempt!($krate, $injector.steal_batch_and_pop(&local), |first| drained(first, || local
-                        .pop()))
+                    attempt!($krate, $injector.steal_batch_and_pop(&local), |first| drained(first, pop_local))
                 })
             })
         };
