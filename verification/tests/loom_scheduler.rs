@@ -13,8 +13,8 @@ use filch_sync::atomic::{AtomicUsize, Ordering};
 /// Runs `body` under loom with at most `LOOM_MAX_PREEMPTIONS` preemptions, and at most one on
 /// CI's budget: the whole pool is the largest model in the suite, and with two preemptions the
 /// join model alone ran for more than ten minutes on the 2-core CI machine (one preemption: 11 s;
-/// the scope model 40 s). `FILCH_BUDGET=full` explores up to two: all five models then ran for
-/// about an hour (92 CPU minutes, two test threads) on that machine without finishing.
+/// the scope model 40 s). `FILCH_BUDGET=full` explores up to two: on that machine four models
+/// then passed within the hour, and the scope model was still running after it.
 fn model(body: impl Fn() + Sync + Send + 'static) {
     filch_verification::budget::loom_model_capped(1, 2, body);
 }
