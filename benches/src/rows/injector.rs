@@ -61,14 +61,18 @@ fn run_mpmc<Q: Sync>(
                 timed(&start, || {
                     let (mut mine, mut tally) = (0, Tally::default());
                     while taken.load(Ordering::Relaxed) < total {
-                        if let Some(item) = tally.count(pop(queue)) {
+                        let attempt = pop(queue);
+                        // Only an empty queue makes a consumer hand in its count early: a `Retry`
+                        // is tried again at once, as the peers' own `pop` loops do inside.
+                        let empty = matches!(attempt, Attempt::Empty);
+                        if let Some(item) = tally.count(attempt) {
                             black_box(item);
                             mine += 1;
                             if mine == 64 {
                                 taken.fetch_add(mine, Ordering::Relaxed);
                                 mine = 0;
                             }
-                        } else if mine > 0 {
+                        } else if empty && mine > 0 {
                             taken.fetch_add(mine, Ordering::Relaxed);
                             mine = 0;
                         }
