@@ -7,8 +7,8 @@
 //! print a `tally:` line on standard error: per item, how many steal attempts each
 //! implementation's takers made, and how many of those were told to retry or found nothing.
 //! `cargo xtask bench` runs it with `--out target/filch-report` and sets `FILCH_REPORT_COMMAND`
-//! to the command it was given, so the report names that command. `--help` prints the usage and the groups; a bad argument prints what
-//! was wrong and the usage, and exits with status 2.
+//! to the command it was given, so the report names that command. `--help` prints the usage and
+//! the groups; a bad argument prints what was wrong and the usage, and exits with status 2.
 
 use filch_benches::report::{self, Moment, Run};
 use filch_benches::{markdown_lines, rows, Config, MARKDOWN_TABLE_HEAD, USAGE};
