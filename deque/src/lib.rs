@@ -31,7 +31,8 @@
 //! - `alloc`: the deque without `std` (the fence-free flavour then uses `SeqCst` fences).
 //! - `portable-atomic`: for targets without native 64-bit atomics. The unbounded deque packs its
 //!   front in one 64-bit word, so on such targets it exists only with this feature (the bounded
-//!   flavour needs neither).
+//!   flavour needs neither). Targets without any CAS need it too, for both flavours
+//!   (`filch-sync`'s features say how to build for them).
 //!
 //! # Example
 //! ```

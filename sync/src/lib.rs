@@ -21,7 +21,11 @@
 //! # Features
 //! - `std` (default): [`thread`], [`lock`], and yielding in [`Backoff`]. Implies `alloc`.
 //! - `alloc`: [`Arc`].
-//! - `shuttle`, `portable-atomic`: select those backends, as above.
+//! - `shuttle`, `portable-atomic`: select those backends, as above. On a target without any CAS
+//!   (Cortex-M0, RISC-V without the A extension) portable-atomic needs to be told how to make its
+//!   read-modify-writes atomic: `--cfg portable_atomic_unsafe_assume_single_core` in `RUSTFLAGS`
+//!   on a single-core chip, or its `critical-section` feature; [`Arc`] is then
+//!   portable-atomic-util's, since `alloc`'s needs a native CAS.
 //!
 //! Without `std` the crate is `#![no_std]`.
 //!

@@ -12,8 +12,11 @@ pub enum Toolchain {
     Nightly,
 }
 
-/// The target the `no_std` tier builds for: Cortex-M4F, native CAS, no 64-bit atomics.
+/// A `no_std` tier target: Cortex-M4F, native CAS, no 64-bit atomics.
 pub const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
+
+/// A `no_std` tier target: Cortex-M0, loads and stores only, no CAS of any width.
+pub const NO_CAS_TARGET: &str = "thumbv6m-none-eabi";
 
 /// The workspace root (the parent of `xtask/`).
 pub fn workspace_root() -> PathBuf {
@@ -46,9 +49,9 @@ pub fn ensure_nightly_components() -> Result<(), String> {
     rustup(&["component", "add", "miri", "rust-src", "--toolchain", "nightly"])
 }
 
-/// The bare-metal target of the `no_std` tier.
-pub fn ensure_no_std_target() -> Result<(), String> {
-    rustup(&["target", "add", NO_STD_TARGET])
+/// The bare-metal targets of the `no_std` tier.
+pub fn ensure_no_std_targets() -> Result<(), String> {
+    rustup(&["target", "add", NO_STD_TARGET, NO_CAS_TARGET])
 }
 
 /// `cargo fuzz`, installed from crates.io when missing.

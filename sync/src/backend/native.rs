@@ -42,8 +42,12 @@ pub mod hint {
     pub use core::hint::spin_loop;
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", any(target_has_atomic = "ptr", not(feature = "portable-atomic"))))]
 pub use alloc::sync::Arc;
+/// alloc's `Arc` exists only where the target has a pointer-sized CAS; without one (Cortex-M0,
+/// RISC-V without the A extension) portable-atomic-util's `Arc` counts with portable-atomic.
+#[cfg(all(feature = "alloc", not(target_has_atomic = "ptr"), feature = "portable-atomic"))]
+pub use portable_atomic_util::Arc;
 
 /// Threads: the subset that every backend offers, plus `park_timeout` and `sleep`.
 #[cfg(feature = "std")]
