@@ -230,12 +230,12 @@ fn stable(budget: Budget) -> Result<Outcome, String> {
 
 fn no_std(_: Budget) -> Result<Outcome, String> {
     tools::ensure_no_std_targets()?;
+    // Cargo's per-target RUSTFLAGS: the other target, build scripts and proc macros keep theirs.
+    let no_cas_flags =
+        format!("CARGO_TARGET_{}_RUSTFLAGS", tools::NO_CAS_TARGET.to_uppercase().replace('-', "_"));
     for (target, package, features) in NO_STD_BUILDS {
         let mut build = cargo(Toolchain::Stable);
-        // Cargo's per-target RUSTFLAGS: the host's build scripts and proc macros keep theirs.
-        let target_flags =
-            format!("CARGO_TARGET_{}_RUSTFLAGS", tools::NO_CAS_TARGET.to_uppercase().replace('-', "_"));
-        build.env(target_flags, NO_CAS_CFG);
+        build.env(&no_cas_flags, NO_CAS_CFG);
         build.args(["build", "--target", target, "-p", package, "--no-default-features"]);
         if !features.is_empty() {
             build.args(["--features", features]);
