@@ -3,20 +3,29 @@
 //! never set shows up as a loom deadlock (every thread blocked); a job run twice or never shows up
 //! as a wrong result or a failed count.
 //!
-//! These models are capped at one preemption on CI's budget (two with `FILCH_BUDGET=full`); see
-//! [`model`].
+//! The models with two workers are capped at one preemption on CI's budget (two with
+//! `FILCH_BUDGET=full`, one for the largest); see [`model`]. The guest's scope model, two threads
+//! in all, takes the tier's bound.
 #![cfg(loom)]
 
-use filch_scheduler_core::{ThreadPool, ThreadPoolBuilder};
+use filch_scheduler_core::{Scope, ThreadPool, ThreadPoolBuilder};
 use filch_sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs `body` under loom with at most `LOOM_MAX_PREEMPTIONS` preemptions, and at most one on
 /// CI's budget: the whole pool is the largest model in the suite, and with two preemptions the
 /// join model alone ran for more than ten minutes on the 2-core CI machine (one preemption: 11 s;
-/// the scope model 40 s). `FILCH_BUDGET=full` explores up to two: on that machine four models
-/// then passed within the hour, and the scope model was still running after it.
+/// the scope model 40 s). `FILCH_BUDGET=full` explores up to two (one-spawn scope model: 7.5
+/// million executions, 15 minutes on that machine).
 fn model(body: impl Fn() + Sync + Send + 'static) {
     filch_verification::budget::loom_model_capped(1, 2, body);
+}
+
+/// [`model`] at one preemption on every budget: for the scope model with a grandchild on two
+/// workers, 644,514 executions at one preemption (80 s beside a fuzzer on the 2-core machine);
+/// at two it ran for over an hour there without finishing. The full budget explores scopes at two preemptions and more
+/// in the one-spawn and guest models instead.
+fn model_at_one_preemption(body: impl Fn() + Sync + Send + 'static) {
+    filch_verification::budget::loom_model_capped(1, 1, body);
 }
 
 /// No spinning or yielding: idle workers go straight to the sleep protocol, keeping the state
@@ -24,6 +33,18 @@ fn model(body: impl Fn() + Sync + Send + 'static) {
 /// the model has no guest.
 fn pool(threads: usize, guest_slots: usize) -> ThreadPool {
     ThreadPoolBuilder::new().num_threads(threads).spin_budget(0, 0).guest_slots(guest_slots).build().unwrap()
+}
+
+/// Spawns into `scope` a task that adds one to `finished` and, with `grandchild`, spawns one
+/// more such task from inside itself.
+fn spawn_counted<'scope>(scope: &Scope<'scope>, finished: &'scope AtomicUsize, grandchild: bool) {
+    scope.spawn(move |s| {
+        // Relaxed: read after the scope, whose latch orders it.
+        finished.fetch_add(1, Ordering::Relaxed);
+        if grandchild {
+            spawn_counted(s, finished, false);
+        }
+    });
 }
 
 /// One side of a join, as `check_join` hands it out.
@@ -55,20 +76,24 @@ fn join_with_two_workers_whether_or_not_b_is_stolen() {
 
 #[test]
 fn scope_returns_exactly_when_all_spawns_have_finished() {
-    model(|| {
+    model_at_one_preemption(|| {
         let pool = pool(2, 0);
         let finished = AtomicUsize::new(0);
-        pool.scope(|s| {
-            s.spawn(|s| {
-                // Relaxed: read after the scope, whose latch orders it.
-                finished.fetch_add(1, Ordering::Relaxed);
-                // A grandchild, spawned by a child that may be running on the other worker.
-                s.spawn(|_| {
-                    finished.fetch_add(1, Ordering::Relaxed);
-                });
-            });
-        });
+        // The grandchild is spawned by a child that may be running on the other worker.
+        pool.scope(|s| spawn_counted(s, &finished, true));
         assert_eq!(finished.load(Ordering::Relaxed), 2, "the scope returned before a child finished");
+        drop(pool);
+    });
+}
+
+#[test]
+fn a_scope_with_one_spawn_returns_after_it_on_two_workers() {
+    model(|| {
+        // The grandchild model's smaller twin, small enough for two preemptions on the full budget.
+        let pool = pool(2, 0);
+        let finished = AtomicUsize::new(0);
+        pool.scope(|s| spawn_counted(s, &finished, false));
+        assert_eq!(finished.load(Ordering::Relaxed), 1, "the scope returned before its task finished");
         drop(pool);
     });
 }
@@ -113,5 +138,20 @@ fn a_task_a_guest_leaves_queued_runs_after_it_leaves() {
         });
         drop(pool);
         assert_eq!(ran.load(Ordering::Relaxed), 1, "the task ran exactly once");
+    });
+}
+
+#[test]
+fn a_guests_scope_returns_exactly_when_all_spawns_have_finished() {
+    // The guest and one worker: two threads, so the tier's own bound (2 on CI: 105,563 executions,
+    // 10 s on the 2-core machine; 3 on the full budget: 1.9 million, 3 minutes).
+    loom::model(|| {
+        // The scope's tasks go on the spawning thread's deque (the guest's or the worker's); the
+        // other thread may steal them, and the guest helps until the scope's latch is done.
+        let pool = pool(1, 1);
+        let finished = AtomicUsize::new(0);
+        pool.install_in_place(|| filch_scheduler_core::scope(|s| spawn_counted(s, &finished, true)));
+        assert_eq!(finished.load(Ordering::Relaxed), 2, "the scope returned before a task finished");
+        drop(pool);
     });
 }
