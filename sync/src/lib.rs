@@ -25,7 +25,8 @@
 //!   (Cortex-M0, RISC-V without the A extension) portable-atomic needs to be told how to make its
 //!   read-modify-writes atomic: `--cfg portable_atomic_unsafe_assume_single_core` in `RUSTFLAGS`
 //!   on a single-core chip, or its `critical-section` feature; [`Arc`] is then
-//!   portable-atomic-util's, since `alloc`'s needs a native CAS.
+//!   portable-atomic-util's, since `alloc`'s needs a native CAS. Without the feature such a
+//!   build stops with an error that says so.
 //!
 //! Without `std` the crate is `#![no_std]`.
 //!

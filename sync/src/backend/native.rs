@@ -7,6 +7,14 @@ pub(crate) const NAME: &str = "portable-atomic";
 
 pub(crate) const MODEL_THREADS: bool = false;
 
+// Every filch primitive needs read-modify-writes; core's atomics have none on such a target, and
+// the errors would otherwise surface as missing methods deep inside the primitives.
+#[cfg(all(not(target_has_atomic = "ptr"), not(feature = "portable-atomic")))]
+compile_error!(
+    "filch-sync: this target has no compare-and-swap; enable filch's `portable-atomic` feature \
+     (filch-sync's documentation, Features, says how to build for such a target)"
+);
+
 /// Atomic integers, pointers, [`Ordering`](atomic::Ordering) and fences.
 pub mod atomic {
     #[cfg(not(feature = "portable-atomic"))]
