@@ -46,7 +46,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// `compare`'s command line.
-pub const USAGE: &str = "usage: compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]";
+pub const USAGE: &str =
+    "usage: compare [--threads N | --thread-counts N[,N..]] [--quick] [--only GROUP[,GROUP..]] [--out DIR]";
 
 /// What the command line asked for.
 #[derive(Debug, Clone)]
@@ -57,18 +58,23 @@ pub struct Config {
     pub quick: bool,
     /// Row groups to run (`deque`, `scheduler`, ..., the names in [`rows::GROUPS`]); empty: all.
     pub only: Vec<String>,
+    /// The thread counts the scaling rows run at, ascending, when `--thread-counts` chose them
+    /// (`threads` is then the largest); empty: 1, 2, 4, .. up to `threads`.
+    pub counts: Vec<usize>,
 }
 
 impl Config {
-    /// Parses `--threads N`, `--quick` and `--only GROUP[,GROUP..]`; anything else, or a group
-    /// name that [`rows::GROUPS`] does not list, is an error that says what was wrong (the caller
-    /// adds [`USAGE`]).
+    /// Parses `--threads N`, `--thread-counts N[,N..]`, `--quick` and `--only GROUP[,GROUP..]`;
+    /// anything else, a group name that [`rows::GROUPS`] does not list, or both thread options,
+    /// is an error that says what was wrong (the caller adds [`USAGE`]).
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let mut config = Config {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             quick: false,
             only: Vec::new(),
+            counts: Vec::new(),
         };
+        let mut threads_given = false;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -79,6 +85,17 @@ impl Config {
                         .and_then(|n| n.parse().ok())
                         .filter(|&n: &usize| n >= 1)
                         .ok_or("--threads takes a whole number of at least 1")?;
+                    threads_given = true;
+                }
+                "--thread-counts" => {
+                    let list = args.next().unwrap_or_default();
+                    let counts: Option<Vec<usize>> =
+                        list.split(',').map(|n| n.parse().ok().filter(|&n: &usize| n >= 1)).collect();
+                    config.counts = counts.ok_or_else(|| {
+                        format!("--thread-counts takes whole numbers of at least 1, as 4,16; not {list:?}")
+                    })?;
+                    config.counts.sort_unstable();
+                    config.counts.dedup();
                 }
                 "--only" => {
                     let groups = args.next().ok_or("--only takes GROUP[,GROUP..]")?;
@@ -94,6 +111,12 @@ impl Config {
                 }
                 other => return Err(format!("unknown argument {other:?}")),
             }
+        }
+        if let Some(&largest) = config.counts.last() {
+            if threads_given {
+                return Err("give --threads or --thread-counts, not both".to_string());
+            }
+            config.threads = largest;
         }
         Ok(config)
     }
@@ -112,8 +135,11 @@ impl Config {
         self.only.is_empty() || self.only.iter().any(|g| g == group)
     }
 
-    /// Thread counts to sweep: 1, 2, 4, .. and `threads` itself.
+    /// Thread counts to sweep: those of `--thread-counts`, else 1, 2, 4, .. and `threads` itself.
     pub fn thread_counts(&self) -> Vec<usize> {
+        if !self.counts.is_empty() {
+            return self.counts.clone();
+        }
         let mut counts: Vec<usize> =
             std::iter::successors(Some(1), |n| Some(n * 2)).take_while(|&n| n < self.threads).collect();
         counts.push(self.threads);
@@ -315,10 +341,23 @@ mod tests {
 
     #[test]
     fn thread_counts_are_powers_of_two_then_the_maximum() {
-        let config = Config { threads: 6, quick: true, only: Vec::new() };
+        let config = Config { threads: 6, quick: true, only: Vec::new(), counts: Vec::new() };
         assert_eq!(config.thread_counts(), vec![1, 2, 4, 6]);
-        let config = Config { threads: 1, quick: true, only: Vec::new() };
+        let config = Config { threads: 1, quick: true, only: Vec::new(), counts: Vec::new() };
         assert_eq!(config.thread_counts(), vec![1]);
+    }
+
+    #[test]
+    fn thread_counts_can_be_chosen() {
+        let args = |list: &[&str]| list.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
+        let config = Config::from_args(args(&["--thread-counts", "16,4,16"])).unwrap();
+        assert_eq!((config.thread_counts(), config.threads), (vec![4, 16], 16));
+        for bad in [&["--thread-counts", "4,0"][..], &["--thread-counts", "4,x"], &["--thread-counts"]] {
+            let message = Config::from_args(args(bad)).unwrap_err();
+            assert!(message.contains("--thread-counts takes whole numbers"), "{message}");
+        }
+        let both = Config::from_args(args(&["--threads", "8", "--thread-counts", "4"])).unwrap_err();
+        assert!(both.contains("not both"), "{both}");
     }
 
     #[test]

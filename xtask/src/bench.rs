@@ -1,5 +1,5 @@
-//! `cargo xtask bench [--threads N] [--quick] [--only GROUP,..]`: builds `compare` in release, runs it with
-//! `--out target/filch-report` and says where the report is.
+//! `cargo xtask bench [--threads N | --thread-counts N,..] [--quick] [--only GROUP,..]`: builds
+//! `compare` in release, runs it with `--out target/filch-report` and says where the report is.
 
 use std::path::Path;
 use std::time::Instant;
@@ -7,7 +7,8 @@ use std::time::Instant;
 use crate::command::{cargo, run_streaming};
 use crate::tools::{workspace_root, Toolchain};
 
-const USAGE: &str = "usage: cargo xtask bench [--threads N] [--quick] [--only GROUP,..]";
+const USAGE: &str =
+    "usage: cargo xtask bench [--threads N | --thread-counts N,..] [--quick] [--only GROUP,..]";
 
 /// Where the report goes, under the workspace root.
 const REPORT_DIR: &str = "target/filch-report";
@@ -42,8 +43,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Accepts `--quick`, `--threads N` with N a whole number of at least 1, and `--only GROUPS` (the
-/// group names are `compare`'s to check).
+/// Accepts `--quick`, `--threads N` with N a whole number of at least 1, `--thread-counts LIST`
+/// and `--only GROUPS` (the list and the group names are `compare`'s to check).
 fn check_args(args: &[String]) -> Result<(), String> {
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -60,6 +61,11 @@ fn check_args(args: &[String]) -> Result<(), String> {
             "--only" => {
                 args.next()
                     .ok_or_else(|| format!("bench: --only needs row groups, e.g. deque,injector; {USAGE}"))?;
+            }
+            "--thread-counts" => {
+                args.next().ok_or_else(|| {
+                    format!("bench: --thread-counts needs thread counts, e.g. 4,16; {USAGE}")
+                })?;
             }
             other => return Err(format!("bench: unknown argument {other:?}; {USAGE}")),
         }
@@ -89,6 +95,7 @@ mod tests {
         assert_eq!(check(&[]), Ok(()));
         assert_eq!(check(&["--quick", "--threads", "16"]), Ok(()));
         assert_eq!(check(&["--only", "scheduler,sleep"]), Ok(()));
+        assert_eq!(check(&["--thread-counts", "4,16"]), Ok(()));
     }
 
     #[test]
@@ -97,6 +104,7 @@ mod tests {
         assert!(check(&["--threads", "0"]).unwrap_err().contains("at least 1, not \"0\""));
         assert!(check(&["--threads", "two"]).unwrap_err().contains("not \"two\""));
         assert!(check(&["--only"]).unwrap_err().contains("--only needs row groups"));
+        assert!(check(&["--thread-counts"]).unwrap_err().contains("--thread-counts needs thread counts"));
         assert!(check(&["--out", "x"]).unwrap_err().contains("unknown argument \"--out\""));
     }
 }

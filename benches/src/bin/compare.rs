@@ -1,10 +1,12 @@
 //! Runs every workload on filch and its peers in one process and prints the ratios.
 //!
-//! `compare [--threads N] [--quick] [--only GROUP[,GROUP..]] [--out DIR]`: prints the markdown table
-//! of every row (of the groups named by `--only`), each row as soon as it is measured, so a run
-//! stopped early keeps what it measured; with `--out`, also writes `DIR/report.md` (a summary of
-//! ratios first), `DIR/results.csv` and the SVG plots. The contended deque and injector rows also
-//! print a `tally:` line on standard error: per item, how many steal attempts each
+//! `compare [--threads N | --thread-counts N[,N..]] [--quick] [--only GROUP[,GROUP..]] [--out DIR]`:
+//! prints the markdown table of every row (of the groups named by `--only`), each row as soon as
+//! it is measured, so a run stopped early keeps what it measured; with `--out`, also writes
+//! `DIR/report.md` (a summary of ratios first), `DIR/results.csv` and the SVG plots. The scaling
+//! rows run at 1, 2, 4, .. threads up to `--threads`, or at the counts `--thread-counts` lists
+//! (to spend a big machine's time on the counts that matter). The contended deque and injector
+//! rows also print a `tally:` line on standard error: per item, how many steal attempts each
 //! implementation's takers made, and how many of those were told to retry or found nothing.
 //! `cargo xtask bench` runs it with `--out target/filch-report` and sets `FILCH_REPORT_COMMAND`
 //! to the command it was given, so the report names that command. `--help` prints the usage and
@@ -19,6 +21,9 @@ fn main() {
         println!("{USAGE}\n");
         println!("Runs each workload on filch and its peers in this process and prints filch / peer.");
         println!("  --threads N   the most threads a scaling row uses (default: available parallelism)");
+        println!(
+            "  --thread-counts N,..  run the scaling rows at these counts only (instead of 1, 2, 4, ..)"
+        );
         println!("  --quick       fewer samples and smaller workloads (a smoke run)");
         println!("  --only G,..   only these row groups: {}", rows::group_names().join(", "));
         println!("  --out DIR     also write DIR/report.md, DIR/results.csv and the plots");

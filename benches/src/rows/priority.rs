@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn rows_name_a_percentile_word() {
-        let config = Config { threads: 1, quick: true, only: Vec::new() };
+        let config = Config { threads: 1, quick: true, only: Vec::new(), counts: Vec::new() };
         let rows = start_latency(&config, 1, 3);
         let names: Vec<&str> = rows.iter().map(|row| row.workload.split(' ').nth(3).unwrap()).collect();
         assert_eq!(names, ["p50", "p99"]);

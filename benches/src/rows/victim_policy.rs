@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn each_policy_gets_a_row_against_the_default() {
-        let config = Config { threads: 2, quick: true, only: Vec::new() };
+        let config = Config { threads: 2, quick: true, only: Vec::new(), counts: Vec::new() };
         let pools = Pools::new(2);
         let mut rows = Vec::new();
         pools.compare(&config, &mut |row| rows.push(row), "fib(10)", scheduler::fib_calls(10), |s| s.fib(10));
