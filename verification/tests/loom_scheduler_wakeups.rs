@@ -27,7 +27,10 @@ fn core_config() -> CoreConfig {
 /// the batch wakes it, it sleeps forever beside a runnable task.
 #[test]
 fn a_batch_taken_from_the_injector_wakes_a_worker_for_what_it_left_in_the_deque() {
-    // One preemption finds the lost wake-up; two take over a minute on the 2-core CI machine.
+    // One preemption finds the lost wake-up. Two took 73 s on the 2-core CI machine until
+    // 03c44ae (idle workers repeat a search that lost races); since then an execution at two
+    // exceeds loom's branch limit (5000 too), so the full budget fails here: a suspected
+    // livelock of that repeat, not yet diagnosed (README, "Verification tiers").
     loom_model_capped(1, 2, || tasks_that_meet(2, core_config()));
 }
 
