@@ -22,8 +22,8 @@ fn model(body: impl Fn() + Sync + Send + 'static) {
 
 /// [`model`] at one preemption on every budget: for the scope model with a grandchild on two
 /// workers, 644,514 executions at one preemption (80 s beside a fuzzer on the 2-core machine);
-/// at two it ran for over an hour there without finishing. The full budget explores scopes at two preemptions and more
-/// in the one-spawn and guest models instead.
+/// at two it ran for over an hour there without finishing. The full budget explores scopes at
+/// two preemptions and more in the one-spawn and guest models instead.
 fn model_at_one_preemption(body: impl Fn() + Sync + Send + 'static) {
     filch_verification::budget::loom_model_capped(1, 1, body);
 }
